@@ -1,0 +1,108 @@
+//! Byte classes shared by the encoder and the decoders (RFC 9110 §5.6.2, RFC 3986 §2.3).
+
+/// `tchar` of RFC 9110 §5.6.2: the bytes a token (method, field name, coding) may hold.
+pub(crate) const fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// A byte allowed inside a field value: HTAB, SP, visible ASCII, and obs-text (0x80–0xFF).
+/// NUL, CR, LF, other controls and DEL are not.
+pub(crate) const fn is_field_value_byte(b: u8) -> bool {
+    b == b'\t' || (b >= 0x20 && b != 0x7f)
+}
+
+/// RFC 3986 `unreserved`: the bytes sent as they are in a path parameter or query component.
+pub(crate) const fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Optional whitespace (RFC 9110 §5.6.3): SP or HTAB.
+pub(crate) const fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// True when every byte is a `tchar` and there is at least one.
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// Strips leading and trailing OWS.
+pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if is_ows(*first) {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = s {
+        if is_ows(*last) {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    t
+};
+
+/// Uppercase hex digits for percent-encoding and chunk sizes.
+pub(crate) const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+/// Lowercase hex digits (chunk sizes are written the way dockerd writes them).
+pub(crate) const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_bytes() {
+        assert!(is_token(b"Content-Length"));
+        assert!(!is_token(b""));
+        assert!(!is_token(b"X Bad"));
+        assert!(!is_token(b"a:b"));
+        assert!(!is_token(b"\x7f"));
+    }
+
+    #[test]
+    fn value_bytes() {
+        for b in 0u8..=255 {
+            let expect = b == b'\t' || (0x20..=0x7e).contains(&b) || b >= 0x80;
+            assert_eq!(is_field_value_byte(b), expect, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn trims_only_ows() {
+        assert_eq!(trim_ows(b" \t a b\t "), b"a b");
+        assert_eq!(trim_ows(b"   "), b"");
+        assert_eq!(trim_ows(b"\r"), b"\r");
+    }
+}

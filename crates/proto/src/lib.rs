@@ -1,0 +1,46 @@
+//! # docksock-proto
+//!
+//! A sans-IO HTTP/1.1 client protocol engine for the Docker Engine API over a Unix socket.
+//! No sockets, no clocks, no threads, no allocation on the hot path: bytes in, events and bytes
+//! out, into buffers the caller owns.
+//!
+//! * [`encode`] — requests: method, templated path with percent-encoded parameters, API version
+//!   prefix, query, validated headers, body framing, upgrade and `Expect: 100-continue`.
+//! * [`ResponseDecoder`] — strict, incremental, zero-copy response decoding (RFC 9112 framing,
+//!   chunked bodies, trailers, informational responses, keep-alive, pipelining, upgrades).
+//! * [`ChunkedDecoder`] — the chunked transfer coding on its own.
+//! * [`stdcopy`] — Docker's multiplexed stdout/stderr stream format.
+//! * [`json`] — splitting a body into whole JSON messages (events, progress, stats).
+//! * [`version`] — API version negotiation as pure functions.
+//!
+//! The wire policy is strict: every place where RFC 9112 allows leniency, this crate rejects
+//! (bare LF, obs-fold, conflicting framing headers, chunk-size overflow…). See [`PeerError`].
+//!
+//! ## Features
+//! * `alloc` — `Vec<u8>` conveniences for encoding.
+//! * `std` (default, implies `alloc`) — `std::error::Error` impls and memchr's runtime SIMD
+//!   detection.
+//!
+//! Without features the crate is `#![no_std]` and needs no allocator.
+#![no_std]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod chars;
+mod chunked;
+mod decode;
+pub mod encode;
+mod error;
+mod head;
+pub mod json;
+pub mod stdcopy;
+pub mod version;
+
+pub use chunked::{ChunkedDecoder, ChunkedEvent};
+pub use decode::{Decoded, Event, Limits, ResponseDecoder};
+pub use error::{Error, MisuseError, PeerError};
+pub use head::{BodyKind, Header, Headers, Head, Version};
