@@ -1,12 +1,536 @@
-//! (in progress)
-/// (in progress)
-#[derive(Debug)]
-pub struct Head<'a>(&'a [u8]);
-/// (in progress)
-pub struct Header;
-/// (in progress)
-pub struct Headers;
-/// (in progress)
-pub enum BodyKind {}
-/// (in progress)
-pub enum Version {}
+//! Field sections: finding their end as bytes arrive, validating them strictly, and reading
+//! them back zero-copy. Used for the response head and for chunked trailers.
+
+use crate::chars::{is_field_value_byte, is_tchar, trim_ows};
+use crate::error::PeerError;
+
+/// The HTTP version of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// `HTTP/1.0`
+    Http10,
+    /// `HTTP/1.1`
+    Http11,
+}
+
+impl Version {
+    /// The version as written on the wire (`"HTTP/1.1"`).
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        }
+    }
+}
+
+/// How the body of a response is delimited (RFC 9112 §6.3), decided from the request method,
+/// the status and the framing headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyKind {
+    /// No body: HEAD request, 1xx, 204, 304, or `Content-Length: 0`.
+    None,
+    /// Exactly this many bytes (`Content-Length`).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Neither header: the body runs until the peer closes the connection.
+    CloseDelimited,
+    /// `101 Switching Protocols`: every byte after the head belongs to the raw stream.
+    Upgrade,
+}
+
+/// A header field, borrowed from the caller's input. The name is a validated token; the value
+/// has its surrounding whitespace removed and may hold opaque bytes 0x80–0xFF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The field name, as received (compare case-insensitively).
+    pub name: &'a str,
+    /// The field value without leading or trailing SP/HTAB.
+    pub value: &'a [u8],
+}
+
+/// The fields of a head or trailer section in the order received, duplicates kept. Iterating
+/// re-reads the already validated bytes; nothing is copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Headers<'a> {
+    /// Field lines, each ending in CRLF; the final empty line is not included.
+    raw: &'a [u8],
+    count: usize,
+}
+
+impl<'a> Headers<'a> {
+    pub(crate) const fn new(raw: &'a [u8], count: usize) -> Self {
+        Headers { raw, count }
+    }
+
+    /// An empty field section.
+    pub const fn empty() -> Self {
+        Headers { raw: b"", count: 0 }
+    }
+
+    /// Number of field lines.
+    pub const fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there are no fields.
+    pub const fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The value of the first field with this name (ASCII case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> HeaderIter<'a> {
+        HeaderIter { rest: self.raw }
+    }
+}
+
+impl<'a> IntoIterator for Headers<'a> {
+    type Item = Header<'a>;
+    type IntoIter = HeaderIter<'a>;
+    fn into_iter(self) -> HeaderIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over [`Headers`].
+#[derive(Debug, Clone)]
+pub struct HeaderIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for HeaderIter<'a> {
+    type Item = Header<'a>;
+
+    fn next(&mut self) -> Option<Header<'a>> {
+        // The section was validated when it was parsed: every line is `token ":" value CRLF`.
+        let lf = memchr::memchr(b'\n', self.rest)?;
+        let line = self.rest.get(..lf.saturating_sub(1))?;
+        self.rest = self.rest.get(lf + 1..).unwrap_or(b""); // ok: lf < len
+        let colon = memchr::memchr(b':', line)?;
+        let name = core::str::from_utf8(line.get(..colon)?).unwrap_or("");
+        let value = trim_ows(line.get(colon + 1..)?);
+        Some(Header { name, value })
+    }
+}
+
+/// A response head (status line and header fields), borrowed from the caller's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head<'a> {
+    pub(crate) version: Version,
+    pub(crate) status: u16,
+    pub(crate) reason: &'a [u8],
+    pub(crate) headers: Headers<'a>,
+    pub(crate) body: BodyKind,
+    pub(crate) keep_alive: bool,
+}
+
+impl<'a> Head<'a> {
+    /// The HTTP version of the status line.
+    pub const fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The status code (100–999).
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The reason phrase as sent (free text; dockerd puts error detail here). May be empty.
+    pub const fn reason(&self) -> &'a [u8] {
+        self.reason
+    }
+
+    /// The header fields in order, duplicates kept.
+    pub const fn headers(&self) -> Headers<'a> {
+        self.headers
+    }
+
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers.get(name)
+    }
+
+    /// How the body is delimited.
+    pub const fn body_kind(&self) -> BodyKind {
+        self.body
+    }
+
+    /// Whether the connection can carry another request after this response, as far as the
+    /// head tells (HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `keep-alive`; never
+    /// for close-delimited bodies or upgrades).
+    pub const fn keep_alive(&self) -> bool {
+        self.keep_alive
+    }
+}
+
+/// Incremental search for the end of a field section: the first empty line.
+///
+/// Every line must end in CRLF: a bare LF or a CR not followed by LF is an error as soon as it
+/// is seen. The state is positions relative to the start of the section, so the caller must
+/// present the same section start on every call (bytes only ever appended).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SectionScan {
+    /// Bytes already scanned.
+    pos: usize,
+    /// Start of the current line.
+    line_start: usize,
+}
+
+impl SectionScan {
+    pub(crate) const fn new() -> Self {
+        SectionScan {
+            pos: 0,
+            line_start: 0,
+        }
+    }
+
+    /// Returns `Ok(Some(end))` with the length of the whole section including the empty line,
+    /// `Ok(None)` when more bytes are needed.
+    pub(crate) fn scan(&mut self, buf: &[u8], max: usize) -> Result<Option<usize>, PeerError> {
+        let from = self.pos.min(buf.len());
+        let rest = buf.get(from..).unwrap_or(b""); // ok: from <= len
+        for off in memchr::memchr2_iter(b'\r', b'\n', rest) {
+            let i = from + off;
+            if buf.get(i) == Some(&b'\r') {
+                match buf.get(i + 1) {
+                    Some(b'\n') => continue,
+                    Some(_) => return Err(PeerError::BareCr),
+                    None => {
+                        self.pos = i;
+                        return self.check_partial(buf.len(), max);
+                    }
+                }
+            }
+            // An LF: it must follow a CR.
+            if i == 0 || buf.get(i - 1) != Some(&b'\r') {
+                return Err(PeerError::BareLf);
+            }
+            if i - 1 == self.line_start {
+                let end = i + 1;
+                return if end > max {
+                    Err(PeerError::HeadTooLarge)
+                } else {
+                    Ok(Some(end))
+                };
+            }
+            self.line_start = i + 1;
+        }
+        self.pos = buf.len();
+        self.check_partial(buf.len(), max)
+    }
+
+    fn check_partial(&self, len: usize, max: usize) -> Result<Option<usize>, PeerError> {
+        // Not complete within `len` bytes, so the section needs at least `len + 1`.
+        if len >= max {
+            Err(PeerError::HeadTooLarge)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// What the framing-relevant headers of a response say.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Framing {
+    pub(crate) content_length: Option<u64>,
+    pub(crate) transfer_encoding: bool,
+    pub(crate) close: bool,
+    pub(crate) keep_alive: bool,
+}
+
+/// Validates field lines `buf` (each ending in CRLF, without the final empty line) and counts
+/// them. `framing`, when given, collects Content-Length, Transfer-Encoding and Connection.
+pub(crate) fn parse_fields(
+    buf: &[u8],
+    max_fields: usize,
+    too_many: PeerError,
+    mut framing: Option<&mut Framing>,
+) -> Result<usize, PeerError> {
+    let mut pos = 0;
+    let mut count = 0;
+    while pos < buf.len() {
+        let line_start = pos;
+        // Name: one or more tchar, then ':' at once.
+        while buf.get(pos).is_some_and(|&b| is_tchar(b)) {
+            pos += 1;
+        }
+        match buf.get(pos) {
+            Some(b':') if pos > line_start => {}
+            Some(b' ') | Some(b'\t') if pos == line_start => {
+                return Err(if count == 0 {
+                    PeerError::InvalidHeaderName
+                } else {
+                    PeerError::ObsFold
+                });
+            }
+            _ => return Err(PeerError::InvalidHeaderName),
+        }
+        let name_end = pos;
+        pos += 1;
+        let value_start = pos;
+        while buf.get(pos).is_some_and(|&b| is_field_value_byte(b)) {
+            pos += 1;
+        }
+        match (buf.get(pos), buf.get(pos + 1)) {
+            (Some(b'\r'), Some(b'\n')) => {}
+            (Some(b'\r'), _) => return Err(PeerError::BareCr),
+            (Some(b'\n'), _) => return Err(PeerError::BareLf),
+            _ => return Err(PeerError::InvalidHeaderValue),
+        }
+        count += 1;
+        if count > max_fields {
+            return Err(too_many);
+        }
+        if let Some(f) = framing.as_deref_mut() {
+            let name = buf.get(line_start..name_end).unwrap_or(b"");
+            let value = trim_ows(buf.get(value_start..pos).unwrap_or(b""));
+            f.add(name, value)?;
+        }
+        pos += 2;
+    }
+    Ok(count)
+}
+
+impl Framing {
+    fn add(&mut self, name: &[u8], value: &[u8]) -> Result<(), PeerError> {
+        match name.len() {
+            14 if name.eq_ignore_ascii_case(b"content-length") => self.add_content_length(value),
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                // Exactly one coding, `chunked`, on exactly one line.
+                if self.transfer_encoding || !value.eq_ignore_ascii_case(b"chunked") {
+                    return Err(PeerError::UnsupportedTransferCoding);
+                }
+                self.transfer_encoding = true;
+                Ok(())
+            }
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for token in value.split(|&b| b == b',') {
+                    let token = trim_ows(token);
+                    if token.eq_ignore_ascii_case(b"close") {
+                        self.close = true;
+                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                        self.keep_alive = true;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn add_content_length(&mut self, value: &[u8]) -> Result<(), PeerError> {
+        // `1*DIGIT` items; identical repeats (in a list or on several lines) collapse.
+        for item in value.split(|&b| b == b',') {
+            let item = trim_ows(item);
+            if item.is_empty() {
+                return Err(PeerError::InvalidContentLength);
+            }
+            let mut n: u64 = 0;
+            for &b in item {
+                if !b.is_ascii_digit() {
+                    return Err(PeerError::InvalidContentLength);
+                }
+                n = n
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(u64::from(b - b'0')))
+                    .ok_or(PeerError::InvalidContentLength)?;
+            }
+            match self.content_length {
+                Some(prev) if prev != n => return Err(PeerError::InvalidContentLength),
+                _ => self.content_length = Some(n),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a status line `HTTP/1.x SP 3DIGIT [SP reason]` (without its CRLF).
+pub(crate) fn parse_status_line(line: &[u8]) -> Result<(Version, u16, &[u8]), PeerError> {
+    let version = match line.get(..9) {
+        Some(b"HTTP/1.1 ") => Version::Http11,
+        Some(b"HTTP/1.0 ") => Version::Http10,
+        _ => return Err(PeerError::InvalidStatusLine),
+    };
+    let mut status: u16 = 0;
+    for i in 9..12 {
+        match line.get(i) {
+            Some(&d) if d.is_ascii_digit() => status = status * 10 + u16::from(d - b'0'),
+            _ => return Err(PeerError::InvalidStatusLine),
+        }
+    }
+    let reason = match line.get(12) {
+        None => b"".as_slice(),
+        Some(b' ') => line.get(13..).unwrap_or(b""),
+        Some(_) => return Err(PeerError::InvalidStatusLine),
+    };
+    if !reason.iter().all(|&b| is_field_value_byte(b)) {
+        return Err(PeerError::InvalidStatusLine);
+    }
+    if status < 100 {
+        return Err(PeerError::InvalidStatusCode);
+    }
+    Ok((version, status, reason))
+}
+
+/// True when `prefix` could still begin a valid status line (`HTTP/1.0 ` or `HTTP/1.1 `), so
+/// that garbage is rejected before a whole line arrives.
+pub(crate) fn could_be_status_line(prefix: &[u8]) -> bool {
+    const A: &[u8] = b"HTTP/1.1 ";
+    const B: &[u8] = b"HTTP/1.0 ";
+    let n = prefix.len().min(A.len());
+    let p = prefix.get(..n).unwrap_or(b"");
+    A.starts_with(p) || B.starts_with(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_finds_end_incrementally() {
+        let head = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nrest";
+        for split in 0..head.len() {
+            let mut s = SectionScan::new();
+            let first = s.scan(&head[..split], 1024).unwrap();
+            let end = match first {
+                Some(e) => e,
+                None => s.scan(head, 1024).unwrap().unwrap(),
+            };
+            assert_eq!(end, head.len() - 4, "split {split}");
+        }
+    }
+
+    #[test]
+    fn scan_rejects_bare_lf_and_cr() {
+        assert_eq!(
+            SectionScan::new().scan(b"HTTP/1.1 200 OK\nA: b\r\n\r\n", 100),
+            Err(PeerError::BareLf)
+        );
+        assert_eq!(
+            SectionScan::new().scan(b"HTTP/1.1 200 OK\rA: b\r\n\r\n", 100),
+            Err(PeerError::BareCr)
+        );
+        // A CR at the end of the input is undecided, not an error.
+        assert_eq!(SectionScan::new().scan(b"HTTP/1.1 200 OK\r", 100), Ok(None));
+    }
+
+    #[test]
+    fn scan_limit_is_exact() {
+        let head = b"HTTP/1.1 200 OK\r\n\r\n";
+        assert_eq!(
+            SectionScan::new().scan(head, head.len()),
+            Ok(Some(head.len()))
+        );
+        assert_eq!(
+            SectionScan::new().scan(head, head.len() - 1),
+            Err(PeerError::HeadTooLarge)
+        );
+        assert_eq!(
+            SectionScan::new().scan(&head[..head.len() - 1], head.len() - 1),
+            Err(PeerError::HeadTooLarge)
+        );
+        assert_eq!(
+            SectionScan::new().scan(&head[..head.len() - 1], head.len()),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(
+            parse_status_line(b"HTTP/1.1 404 Not Found"),
+            Ok((Version::Http11, 404, b"Not Found".as_slice()))
+        );
+        assert_eq!(
+            parse_status_line(b"HTTP/1.0 200"),
+            Ok((Version::Http10, 200, b"".as_slice()))
+        );
+        assert_eq!(
+            parse_status_line(b"HTTP/1.1 200 "),
+            Ok((Version::Http11, 200, b"".as_slice()))
+        );
+        for bad in [
+            b"HTTP/2.0 200 OK".as_slice(),
+            b"HTTP/1.1 20 OK",
+            b"HTTP/1.1 2000 OK",
+            b"HTTP/1.1  200 OK",
+            b"HTTP/1.1 200 \x00",
+            b"http/1.1 200 OK",
+            b"HTTP/1.1 -20 OK",
+        ] {
+            assert!(parse_status_line(bad).is_err(), "{:?}", bad);
+        }
+        assert_eq!(
+            parse_status_line(b"HTTP/1.1 099 Weird"),
+            Err(PeerError::InvalidStatusCode)
+        );
+    }
+
+    #[test]
+    fn fields_and_framing() {
+        let mut f = Framing::default();
+        let n = parse_fields(
+            b"Content-Length: 5, 5\r\nConnection: keep-alive, Close\r\n",
+            10,
+            PeerError::TooManyHeaders,
+            Some(&mut f),
+        )
+        .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(f.content_length, Some(5));
+        assert!(f.close && f.keep_alive);
+        for (bad, err) in [
+            (
+                b"Content-Length: 5, 6\r\n".as_slice(),
+                PeerError::InvalidContentLength,
+            ),
+            (b"Content-Length: +5\r\n", PeerError::InvalidContentLength),
+            (b"Content-Length: \r\n", PeerError::InvalidContentLength),
+            (
+                b"Content-Length: 99999999999999999999\r\n",
+                PeerError::InvalidContentLength,
+            ),
+            (b"A : b\r\n", PeerError::InvalidHeaderName),
+            (b" A: b\r\n", PeerError::InvalidHeaderName),
+            (b"A: b\r\n c\r\n", PeerError::ObsFold),
+            (b"A: \x01\r\n", PeerError::InvalidHeaderValue),
+            (b"A: \x7f\r\n", PeerError::InvalidHeaderValue),
+            (
+                b"Transfer-Encoding: gzip, chunked\r\n",
+                PeerError::UnsupportedTransferCoding,
+            ),
+            (
+                b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+                PeerError::UnsupportedTransferCoding,
+            ),
+        ] {
+            let mut f = Framing::default();
+            assert_eq!(
+                parse_fields(bad, 10, PeerError::TooManyHeaders, Some(&mut f)),
+                Err(err),
+                "{:?}",
+                core::str::from_utf8(bad)
+            );
+        }
+        assert_eq!(
+            parse_fields(b"A: b\r\nA: b\r\n", 1, PeerError::TooManyHeaders, None),
+            Err(PeerError::TooManyHeaders)
+        );
+    }
+
+    #[test]
+    fn header_iteration_trims_and_keeps_order() {
+        let raw = b"A:  x y \r\nB:\t\xff\r\nA: z\r\n";
+        let h = Headers::new(raw, 3);
+        let v: [(&str, &[u8]); 3] = [("A", b"x y"), ("B", b"\xff"), ("A", b"z")];
+        assert!(h.iter().map(|h| (h.name, h.value)).eq(v.iter().copied()));
+        assert_eq!(h.get("a"), Some(b"x y".as_slice()));
+    }
+}

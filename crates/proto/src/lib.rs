@@ -43,4 +43,4 @@ pub mod version;
 pub use chunked::{ChunkedDecoder, ChunkedEvent};
 pub use decode::{Decoded, Event, Limits, ResponseDecoder};
 pub use error::{Error, MisuseError, PeerError};
-pub use head::{BodyKind, Header, Headers, Head, Version};
+pub use head::{BodyKind, Head, Header, HeaderIter, Headers, Version};
