@@ -1,0 +1,16 @@
+//! The one integration-test binary of the workspace. Tests that need a Docker daemon use
+//! `docksock_tests::daemon()`: in CI (`CI` set) a missing daemon fails the test; elsewhere the
+//! test is skipped with a loud message.
+
+// Blocking client against the real dockerd: ping, version, info, images.
+mod blocking_images;
+// Blocking client against the real dockerd: container lifecycle, logs, attach, exec, wait.
+mod blocking_containers;
+// Blocking client against the real dockerd: events, stats, build, errors, 1 GiB streaming.
+mod blocking_streams;
+// Blocking client against the scripted fault server: drip, mid-body close, hang, garbage, restart.
+mod blocking_faults;
+// mio adapter against the real dockerd: 50 containers' logs, events, wait, in one thread.
+mod mio_daemon;
+// mio adapter against the scripted fault server: partial writes, drip, stall, mid-body close.
+mod mio_faults;
