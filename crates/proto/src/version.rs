@@ -167,7 +167,7 @@ pub fn clamp(v: ApiVersion, min: ApiVersion, max: ApiVersion) -> ApiVersion {
 /// `DIGITS "." DIGITS` with each part a `u16`, or `None`.
 fn parse_parts(s: &[u8]) -> Option<ApiVersion> {
     let dot = memchr::memchr(b'.', s)?;
-    let (major, rest) = s.split_at(dot);
+    let (major, rest) = s.split_at(dot); // ok: memchr found `dot` inside `s`
     let minor = rest.get(1..)?;
     Some(ApiVersion::new(parse_u16(major)?, parse_u16(minor)?))
 }
@@ -182,6 +182,7 @@ fn parse_u16(s: &[u8]) -> Option<u16> {
         if !b.is_ascii_digit() {
             return None;
         }
+        // ok: `b` is an ASCII digit, so `b - b'0'` is 0..=9.
         v = v.checked_mul(10)?.checked_add(u16::from(b - b'0'))?;
     }
     Some(v)
