@@ -260,13 +260,15 @@ fn data(stream: StreamKind, bytes: &[u8]) -> Collected {
 const PEER_SYSERR: Error = Error::Peer(PeerError::DaemonSystemError);
 const PEER_TRUNCATED: Error = Error::Peer(PeerError::TruncatedStdcopyFrame);
 
-static LOGS_BIG: &[u8] = include_bytes!("wire/logs_big.response");
-static LOGS_MUX: &[u8] = include_bytes!("wire/logs_mux.response");
-static LOGS_MUX_TIMESTAMPS: &[u8] = include_bytes!("wire/logs_mux_timestamps.response");
-static LOGS_STDOUT_ONLY: &[u8] = include_bytes!("wire/logs_stdout_only.response");
-static LOGS_TTY: &[u8] = include_bytes!("wire/logs_tty.response");
-static ATTACH_LOGS_EXITED: &[u8] = include_bytes!("wire/attach_logs_exited.response");
-static EXEC_START_STDIN: &[u8] = include_bytes!("wire/exec_start_stdin.response");
+static LOGS_BIG: &[u8] = include_bytes!("../../../tests/wire/logs_big.response");
+static LOGS_MUX: &[u8] = include_bytes!("../../../tests/wire/logs_mux.response");
+static LOGS_MUX_TIMESTAMPS: &[u8] =
+    include_bytes!("../../../tests/wire/logs_mux_timestamps.response");
+static LOGS_STDOUT_ONLY: &[u8] = include_bytes!("../../../tests/wire/logs_stdout_only.response");
+static LOGS_TTY: &[u8] = include_bytes!("../../../tests/wire/logs_tty.response");
+static ATTACH_LOGS_EXITED: &[u8] =
+    include_bytes!("../../../tests/wire/attach_logs_exited.response");
+static EXEC_START_STDIN: &[u8] = include_bytes!("../../../tests/wire/exec_start_stdin.response");
 
 #[test]
 fn stdcopy_logs_mux_recording() {
@@ -786,15 +788,16 @@ fn naive_lines(body: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-static EVENTS_FILTERED: &[u8] = include_bytes!("wire/events_filtered.response");
-static EVENTS_UNTIL_FUTURE: &[u8] = include_bytes!("wire/events_until_future.response");
-static BUILD_OK: &[u8] = include_bytes!("wire/build_ok.response");
-static BUILD_RUN_FAILS: &[u8] = include_bytes!("wire/build_run_fails.response");
-static BUILD_QUIET: &[u8] = include_bytes!("wire/build_quiet.response");
+static EVENTS_FILTERED: &[u8] = include_bytes!("../../../tests/wire/events_filtered.response");
+static EVENTS_UNTIL_FUTURE: &[u8] =
+    include_bytes!("../../../tests/wire/events_until_future.response");
+static BUILD_OK: &[u8] = include_bytes!("../../../tests/wire/build_ok.response");
+static BUILD_RUN_FAILS: &[u8] = include_bytes!("../../../tests/wire/build_run_fails.response");
+static BUILD_QUIET: &[u8] = include_bytes!("../../../tests/wire/build_quiet.response");
 static IMAGES_CREATE_FROMSRC_CHUNKED: &[u8] =
-    include_bytes!("wire/images_create_fromsrc_chunked.response");
-static CONTAINER_WAIT: &[u8] = include_bytes!("wire/container_wait.response");
-static STATS_STREAM0: &[u8] = include_bytes!("wire/stats_stream0.response");
+    include_bytes!("../../../tests/wire/images_create_fromsrc_chunked.response");
+static CONTAINER_WAIT: &[u8] = include_bytes!("../../../tests/wire/container_wait.response");
+static STATS_STREAM0: &[u8] = include_bytes!("../../../tests/wire/stats_stream0.response");
 
 #[test]
 fn json_recordings_match_naive_reference() {

@@ -12,7 +12,7 @@ const PEER_INVALID: Error = Error::Peer(PeerError::InvalidApiVersion);
 const MISUSE_INVALID: Error = Error::Misuse(MisuseError::InvalidApiVersion);
 const UNSUPPORTED: Error = Error::Misuse(MisuseError::UnsupportedApiVersion);
 
-static VERSION_V141: &[u8] = include_bytes!("wire/version_v141.response");
+static VERSION_V141: &[u8] = include_bytes!("../../../tests/wire/version_v141.response");
 
 /// Test-only: the value of header `name` in a recorded response head.
 fn header<'a>(resp: &'a [u8], name: &str) -> &'a [u8] {

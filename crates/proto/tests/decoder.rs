@@ -1,0 +1,766 @@
+//! Response decoder vectors, h11 `test_io.py` style: one table of (methods, bytes, expected
+//! events), each case fed whole, byte by byte, at random split points, and with trailing
+//! bytes; plus property tests for split invariance and chunked round trips.
+
+use docksock_proto::encode::BodyEncoder;
+use docksock_proto::{
+    ChunkedDecoder, ChunkedEvent, Error, Event, Limits, MisuseError, PeerError, ResponseDecoder,
+};
+use proptest::prelude::*;
+
+/// An owned, normalized event: consecutive data pieces are joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ev {
+    Info(u16),
+    Head(u16, Vec<(String, Vec<u8>)>),
+    Data(Vec<u8>),
+    Trailers(Vec<(String, Vec<u8>)>),
+    End(bool),
+    /// Upgrade with the bytes that belong to the raw stream.
+    Upgrade(u16, Vec<u8>),
+    /// Input ended (no EOF) with the response incomplete.
+    Incomplete,
+    /// Bytes left after the last response.
+    Leftover(Vec<u8>),
+    Err(Error),
+}
+
+fn fields(h: docksock_proto::Headers<'_>) -> Vec<(String, Vec<u8>)> {
+    h.iter()
+        .map(|f| (f.name.to_string(), f.value.to_vec()))
+        .collect()
+}
+
+/// Feeds `input` in `pieces` to decoders for `methods` (pipelined), then EOF if `eof`.
+fn run(methods: &[&str], input: &[u8], pieces: &[usize], eof: bool, limits: Limits) -> Vec<Ev> {
+    let mut out: Vec<Ev> = Vec::new();
+    let push = |out: &mut Vec<Ev>, ev: Ev| {
+        if let (Some(Ev::Data(prev)), Ev::Data(d)) = (out.last_mut(), &ev) {
+            prev.extend_from_slice(d);
+            return;
+        }
+        out.push(ev);
+    };
+    let mut dec = ResponseDecoder::with_limits(methods[0], limits);
+    let mut current = 0;
+    let mut buf = Vec::new();
+    let mut start = 0;
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    for &p in pieces {
+        at = (at + p).min(input.len());
+        offsets.push(at);
+    }
+    if offsets.last() != Some(&input.len()) {
+        offsets.push(input.len());
+    }
+    let mut prev = 0;
+    let mut done = false;
+    for (i, &end) in offsets.iter().enumerate() {
+        buf.extend_from_slice(&input[prev..end]);
+        prev = end;
+        if done {
+            continue;
+        }
+        let last = i + 1 == offsets.len();
+        loop {
+            let r = if last && eof {
+                dec.decode_eof(&buf[start..])
+            } else {
+                dec.decode(&buf[start..])
+            };
+            let step = match r {
+                Ok(s) => s,
+                Err(e) => {
+                    // A failed decoder stays failed.
+                    assert_eq!(dec.decode(b"more"), Err(e));
+                    assert_eq!(dec.error(), Some(e));
+                    out.push(Ev::Err(e));
+                    return out;
+                }
+            };
+            assert!(step.consumed <= buf.len() - start);
+            start += step.consumed;
+            match step.event {
+                Event::NeedMore => break,
+                Event::Informational(h) => push(&mut out, Ev::Info(h.status())),
+                Event::Head(h) => push(&mut out, Ev::Head(h.status(), fields(h.headers()))),
+                Event::Data(d) => push(&mut out, Ev::Data(d.to_vec())),
+                Event::Trailers(t) => push(&mut out, Ev::Trailers(fields(t))),
+                Event::Upgrade(h) => {
+                    push(&mut out, Ev::Upgrade(h.status(), Vec::new()));
+                    done = true;
+                    break;
+                }
+                Event::End { keep_alive } => {
+                    push(&mut out, Ev::End(keep_alive));
+                    current += 1;
+                    if keep_alive && current < methods.len() {
+                        dec.next_response(methods[current]).unwrap();
+                        continue;
+                    }
+                    if !keep_alive {
+                        assert_eq!(
+                            dec.next_response("GET"),
+                            Err(Error::Misuse(MisuseError::ConnectionNotReusable))
+                        );
+                    }
+                    done = true;
+                    break;
+                }
+            }
+        }
+    }
+    let rest = buf[start..].to_vec();
+    if let Some(Ev::Upgrade(_, raw)) = out.last_mut() {
+        *raw = rest;
+    } else if !done {
+        out.push(Ev::Incomplete);
+    } else if !rest.is_empty() {
+        out.push(Ev::Leftover(rest));
+    }
+    out
+}
+
+fn h(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+fn data(s: &[u8]) -> Ev {
+    Ev::Data(s.to_vec())
+}
+
+fn peer(e: PeerError) -> Ev {
+    Ev::Err(Error::Peer(e))
+}
+
+struct Case {
+    name: &'static str,
+    methods: &'static [&'static str],
+    input: Vec<u8>,
+    eof: bool,
+    limits: Limits,
+    expect: Vec<Ev>,
+}
+
+fn case(
+    name: &'static str,
+    methods: &'static [&'static str],
+    input: &[u8],
+    expect: Vec<Ev>,
+) -> Case {
+    Case {
+        name,
+        methods,
+        input: input.to_vec(),
+        eof: true,
+        limits: Limits::default(),
+        expect,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let get: &[&str] = &["GET"];
+    let mut v = vec![
+        case(
+            "content-length body",
+            get,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            vec![Ev::Head(200, h(&[("Content-Length", "5")])), data(b"hello"), Ev::End(true)],
+        ),
+        case(
+            "chunked with extensions and trailers",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b;c=\"d;e\"\r\nhello\r\n6 ; x\r\n world\r\n0\r\nX-T: 1\r\nY: 2\r\n\r\n",
+            vec![
+                Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])),
+                data(b"hello world"),
+                Ev::Trailers(h(&[("X-T", "1"), ("Y", "2")])),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "HEAD then GET pipelined: HEAD has no body whatever Content-Length says",
+            &["HEAD", "GET"],
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 29\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK",
+            vec![
+                Ev::Head(404, h(&[("Content-Length", "29")])),
+                Ev::End(true),
+                Ev::Head(200, h(&[("Content-Length", "2")])),
+                data(b"OK"),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "204 and 304 have no body, pipelining goes on",
+            &["POST", "POST", "GET"],
+            b"HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
+            vec![
+                Ev::Head(204, vec![]),
+                Ev::End(true),
+                Ev::Head(304, vec![]),
+                Ev::End(true),
+                Ev::Head(200, h(&[("Content-Length", "1")])),
+                data(b"x"),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "100 Continue then 201",
+            &["POST"],
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}",
+            vec![Ev::Info(100), Ev::Head(201, h(&[("Content-Length", "2")])), data(b"{}"), Ev::End(true)],
+        ),
+        case(
+            "five informational responses are allowed",
+            get,
+            &[&b"HTTP/1.1 102 Processing\r\n\r\n".repeat(5)[..], b"HTTP/1.1 204 No Content\r\n\r\n"].concat(),
+            vec![
+                Ev::Info(102),
+                Ev::Info(102),
+                Ev::Info(102),
+                Ev::Info(102),
+                Ev::Info(102),
+                Ev::Head(204, vec![]),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "a sixth informational response is an error",
+            get,
+            &b"HTTP/1.1 102 Processing\r\n\r\n".repeat(6),
+            vec![
+                Ev::Info(102),
+                Ev::Info(102),
+                Ev::Info(102),
+                Ev::Info(102),
+                Ev::Info(102),
+                peer(PeerError::TooManyInformational),
+            ],
+        ),
+        case(
+            "HTTP/1.0 close-delimited body ends at EOF",
+            get,
+            b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\":1}",
+            vec![
+                Ev::Head(200, h(&[("Content-Type", "application/json")])),
+                data(b"{\"a\":1}"),
+                Ev::End(false),
+            ],
+        ),
+        case(
+            "HTTP/1.0 with keep-alive and a length is reusable",
+            &["GET", "GET"],
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nOKHTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+            vec![
+                Ev::Head(200, h(&[("Connection", "keep-alive"), ("Content-Length", "2")])),
+                data(b"OK"),
+                Ev::End(true),
+                Ev::Head(200, h(&[("Content-Length", "0")])),
+                Ev::End(false),
+            ],
+        ),
+        case(
+            "Connection: close discards what follows",
+            &["GET", "GET"],
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nOKHTTP/1.1 200 OK\r\n\r\n",
+            vec![
+                Ev::Head(200, h(&[("Connection", "close"), ("Content-Length", "2")])),
+                data(b"OK"),
+                Ev::End(false),
+                Ev::Leftover(b"HTTP/1.1 200 OK\r\n\r\n".to_vec()),
+            ],
+        ),
+        case(
+            "101 hands every following byte to the raw stream",
+            &["POST"],
+            b"HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n\x01\x00\x00\x00\x00\x00\x00\x02hi",
+            vec![Ev::Upgrade(101, b"\x01\x00\x00\x00\x00\x00\x00\x02hi".to_vec())],
+        ),
+        case(
+            "dockerd's hijack error: raw text, close-delimited",
+            &["POST"],
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\nNo such container: x\r\n",
+            vec![
+                Ev::Head(404, h(&[("Content-Type", "application/vnd.docker.raw-stream")])),
+                data(b"No such container: x\r\n"),
+                Ev::End(false),
+            ],
+        ),
+        case(
+            "two empty lines before the status line are tolerated",
+            get,
+            b"\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+            vec![Ev::Head(204, vec![]), Ev::End(true)],
+        ),
+        case(
+            "three empty lines are not",
+            get,
+            b"\r\n\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+            vec![peer(PeerError::TooManyLeadingEmptyLines)],
+        ),
+        case(
+            "reason phrase is free text with obs-text; values keep 0x80-0xFF",
+            get,
+            b"HTTP/1.1 400 Bad Request: missing required Host header \xe9\r\nX: \xff\xfe\r\nContent-Length: 0\r\n\r\n",
+            vec![
+                Ev::Head(400, vec![("X".into(), b"\xff\xfe".to_vec()), ("Content-Length".into(), b"0".to_vec())]),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "EOF before any byte",
+            get,
+            b"",
+            vec![peer(PeerError::ClosedBeforeResponse)],
+        ),
+        case(
+            "EOF inside the head",
+            get,
+            b"HTTP/1.1 200 OK\r\nContent-Len",
+            vec![peer(PeerError::UnexpectedEof)],
+        ),
+        case(
+            "EOF inside a content-length body, after data was delivered",
+            get,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfoo",
+            vec![Ev::Head(200, h(&[("Content-Length", "10")])), data(b"foo"), peer(PeerError::UnexpectedEof)],
+        ),
+        case(
+            "EOF inside chunked framing",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), data(b"hel"), peer(PeerError::UnexpectedEof)],
+        ),
+        case(
+            "EOF inside trailers",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\r\n",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), peer(PeerError::UnexpectedEof)],
+        ),
+        case("bare LF in the head", get, b"HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", vec![peer(PeerError::BareLf)]),
+        case("bare CR in the head", get, b"HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n", vec![peer(PeerError::BareCr)]),
+        case("obs-fold", get, b"HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n", vec![peer(PeerError::ObsFold)]),
+        case("space before colon", get, b"HTTP/1.1 200 OK\r\nA : b\r\n\r\n", vec![peer(PeerError::InvalidHeaderName)]),
+        case("NUL in a value", get, b"HTTP/1.1 200 OK\r\nA: b\x00\r\n\r\n", vec![peer(PeerError::InvalidHeaderValue)]),
+        case(
+            "Content-Length with Transfer-Encoding",
+            get,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            vec![peer(PeerError::ContentLengthWithTransferEncoding)],
+        ),
+        case(
+            "Transfer-Encoding in HTTP/1.0",
+            get,
+            b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            vec![peer(PeerError::TransferEncodingInHttp10)],
+        ),
+        case(
+            "gzip, chunked",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            vec![peer(PeerError::UnsupportedTransferCoding)],
+        ),
+        case(
+            "different Content-Length lines",
+            get,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            vec![peer(PeerError::InvalidContentLength)],
+        ),
+        case(
+            "identical Content-Length lines collapse",
+            get,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+            vec![Ev::Head(200, h(&[("Content-Length", "1"), ("Content-Length", "1")])), data(b"x"), Ev::End(true)],
+        ),
+        case(
+            "chunk size overflow is caught by value",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000005\r\nhello\r\n0\r\n\r\n",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), peer(PeerError::ChunkSizeOverflow)],
+        ),
+        case(
+            "sixteen f digits fit",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), data(b"ab"), peer(PeerError::UnexpectedEof)],
+        ),
+        case(
+            "chunk data must end in CRLF",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), data(b"ab"), peer(PeerError::InvalidChunkEnd)],
+        ),
+        case(
+            "whitespace after a chunk size without an extension",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nab\r\n0\r\n\r\n",
+            // BWS may only precede `;`: the line is read as a broken extension.
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), peer(PeerError::InvalidChunkExtension)],
+        ),
+        case(
+            "a sign in a chunk size",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n0\r\n\r\n",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), peer(PeerError::InvalidChunkSize)],
+        ),
+        case(
+            "status 099",
+            get,
+            b"HTTP/1.1 099 Weird\r\n\r\n",
+            vec![peer(PeerError::InvalidStatusCode)],
+        ),
+        case(
+            "HTTP/0.9-style answer is rejected before a line ends",
+            get,
+            b"Baguettes",
+            vec![peer(PeerError::InvalidStatusLine)],
+        ),
+        case(
+            "HTTP/2 status line",
+            get,
+            b"HTTP/2 200 OK\r\n\r\n",
+            vec![peer(PeerError::InvalidStatusLine)],
+        ),
+    ];
+    // Without EOF, an unfinished response is incomplete, not an error.
+    let mut open = case(
+        "open stream without EOF",
+        get,
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+        vec![
+            Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])),
+            data(b"abc"),
+            Ev::Incomplete,
+        ],
+    );
+    open.eof = false;
+    v.push(open);
+    v.extend(limit_cases());
+    v
+}
+
+/// Every limit, hit exactly (accepted) and by one more (rejected).
+fn limit_cases() -> Vec<Case> {
+    let get: &[&str] = &["GET"];
+    let mut v = Vec::new();
+    let head = b"HTTP/1.1 204 No Content\r\nX: aaaa\r\n\r\n";
+    let mut limits = Limits::default();
+    limits.max_head_bytes = head.len();
+    v.push(Case {
+        limits,
+        ..case(
+            "head exactly at the limit",
+            get,
+            head,
+            vec![Ev::Head(204, h(&[("X", "aaaa")])), Ev::End(true)],
+        )
+    });
+    limits.max_head_bytes = head.len() - 1;
+    v.push(Case {
+        limits,
+        ..case(
+            "head one byte over the limit",
+            get,
+            head,
+            vec![peer(PeerError::HeadTooLarge)],
+        )
+    });
+    // The head limit fires as bytes arrive, without waiting for a line end or EOF.
+    let mut endless = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+    endless.extend(std::iter::repeat(b'a').take(20_000));
+    v.push(Case {
+        eof: false,
+        ..case(
+            "head limit fires before the line ends",
+            get,
+            &endless,
+            vec![peer(PeerError::HeadTooLarge)],
+        )
+    });
+
+    let two = b"HTTP/1.1 204 No Content\r\nA: 1\r\nB: 2\r\n\r\n";
+    let mut limits = Limits::default();
+    limits.max_headers = 2;
+    v.push(Case {
+        limits,
+        ..case(
+            "headers exactly at the count limit",
+            get,
+            two,
+            vec![Ev::Head(204, h(&[("A", "1"), ("B", "2")])), Ev::End(true)],
+        )
+    });
+    limits.max_headers = 1;
+    v.push(Case {
+        limits,
+        ..case(
+            "one header over the count limit",
+            get,
+            two,
+            vec![peer(PeerError::TooManyHeaders)],
+        )
+    });
+
+    let trailers =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: 1\r\nB: 2\r\n\r\n";
+    let section = b"A: 1\r\nB: 2\r\n\r\n".len();
+    let te = || Ev::Head(200, h(&[("Transfer-Encoding", "chunked")]));
+    let mut limits = Limits::default();
+    limits.max_trailer_bytes = section;
+    limits.max_trailers = 2;
+    v.push(Case {
+        limits,
+        ..case(
+            "trailers exactly at both limits",
+            get,
+            trailers,
+            vec![
+                te(),
+                Ev::Trailers(h(&[("A", "1"), ("B", "2")])),
+                Ev::End(true),
+            ],
+        )
+    });
+    let mut l2 = limits;
+    l2.max_trailer_bytes = section - 1;
+    v.push(Case {
+        limits: l2,
+        ..case(
+            "trailers one byte over",
+            get,
+            trailers,
+            vec![te(), peer(PeerError::TrailersTooLarge)],
+        )
+    });
+    let mut l3 = limits;
+    l3.max_trailers = 1;
+    v.push(Case {
+        limits: l3,
+        ..case(
+            "one trailer over the count",
+            get,
+            trailers,
+            vec![te(), peer(PeerError::TooManyTrailers)],
+        )
+    });
+
+    // Extensions: `;a=b` is 4 bytes per chunk, 8 per message here.
+    let ext = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;a=b\r\nx\r\n1;a=b\r\ny\r\n0\r\n\r\n";
+    let mut limits = Limits::default();
+    limits.max_chunk_ext_bytes = 8;
+    v.push(Case {
+        limits,
+        ..case(
+            "chunk extensions exactly at the limit",
+            get,
+            ext,
+            vec![te(), data(b"xy"), Ev::End(true)],
+        )
+    });
+    limits.max_chunk_ext_bytes = 7;
+    v.push(Case {
+        limits,
+        ..case(
+            "chunk extensions one byte over",
+            get,
+            ext,
+            vec![te(), data(b"x"), peer(PeerError::ChunkExtensionsTooLarge)],
+        )
+    });
+    v
+}
+
+/// Random piece sizes from a seed (deterministic).
+fn random_pieces(len: usize, seed: u64) -> Vec<usize> {
+    let mut x = seed.wrapping_mul(0x9e3779b97f4a7c15) | 1;
+    let mut out = Vec::new();
+    let mut total = 0;
+    while total < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = 1 + (x % 13) as usize;
+        out.push(n);
+        total += n;
+    }
+    out
+}
+
+#[test]
+fn vectors_whole_bytewise_and_random_splits() {
+    for c in cases() {
+        let whole = run(c.methods, &c.input, &[c.input.len()], c.eof, c.limits);
+        assert_eq!(whole, c.expect, "{}: whole", c.name);
+        let bytewise = run(
+            c.methods,
+            &c.input,
+            &vec![1; c.input.len()],
+            c.eof,
+            c.limits,
+        );
+        assert_eq!(bytewise, c.expect, "{}: byte by byte", c.name);
+        for seed in 0..16 {
+            let pieces = random_pieces(c.input.len(), seed);
+            let got = run(c.methods, &c.input, &pieces, c.eof, c.limits);
+            assert_eq!(got, c.expect, "{}: pieces {pieces:?}", c.name);
+        }
+    }
+}
+
+#[test]
+fn vectors_with_trailing_bytes() {
+    // Bytes after a complete, reusable response are the next response's, left unconsumed.
+    for c in cases() {
+        let Some(Ev::End(true)) = c.expect.last() else {
+            continue;
+        };
+        if c.methods.len() != 1 {
+            continue;
+        }
+        let mut input = c.input.clone();
+        input.extend_from_slice(b"HTTP/1.1 2");
+        let mut expect = c.expect.clone();
+        expect.push(Ev::Leftover(b"HTTP/1.1 2".to_vec()));
+        assert_eq!(
+            run(c.methods, &input, &[input.len()], false, c.limits),
+            expect,
+            "{}",
+            c.name
+        );
+        assert_eq!(
+            run(c.methods, &input, &vec![1; input.len()], false, c.limits),
+            expect,
+            "{}",
+            c.name
+        );
+    }
+}
+
+#[test]
+fn every_prefix_of_a_head_is_need_more() {
+    let head = b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\n";
+    for n in 0..head.len() {
+        let mut dec = ResponseDecoder::new("GET");
+        let step = dec.decode(&head[..n]).unwrap();
+        assert_eq!(step.event, Event::NeedMore, "prefix {n}");
+    }
+}
+
+#[test]
+fn misuse_is_not_a_peer_error() {
+    let mut dec = ResponseDecoder::new("GET");
+    assert_eq!(
+        dec.next_response("GET"),
+        Err(Error::Misuse(MisuseError::InvalidState))
+    );
+    let mut dec = ResponseDecoder::new("GET");
+    let s = dec.decode(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+    assert!(matches!(s.event, Event::Head(_)));
+    assert!(matches!(
+        dec.decode(b"").unwrap().event,
+        Event::End { keep_alive: true }
+    ));
+    let e = dec.decode(b"").unwrap_err();
+    assert!(e.is_misuse() && !e.is_peer());
+}
+
+/// A generated well-formed response and the body it carries.
+fn response_strategy() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
+    let body = proptest::collection::vec(any::<u8>(), 0..300);
+    let chunks = proptest::collection::vec(1usize..40, 1..12);
+    (body, chunks, any::<bool>(), any::<bool>()).prop_map(|(body, chunks, chunked, trailers)| {
+        let mut out = b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n".to_vec();
+        if chunked {
+            out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+            let mut rest = &body[..];
+            let mut i = 0;
+            while !rest.is_empty() {
+                let n = chunks[i % chunks.len()].min(rest.len());
+                out.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+                out.extend_from_slice(&rest[..n]);
+                out.extend_from_slice(b"\r\n");
+                rest = &rest[n..];
+                i += 1;
+            }
+            out.extend_from_slice(b"0\r\n");
+            if trailers {
+                out.extend_from_slice(b"X-Trailer: yes\r\n");
+            }
+            out.extend_from_slice(b"\r\n");
+        } else {
+            out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+            out.extend_from_slice(&body);
+        }
+        (out, body)
+    })
+}
+
+proptest! {
+    #[test]
+    fn decoder_is_split_invariant(
+        (wire, body) in response_strategy(),
+        pieces in proptest::collection::vec(1usize..50, 1..40),
+    ) {
+        let whole = run(&["GET"], &wire, &[wire.len()], true, Limits::default());
+        let split = run(&["GET"], &wire, &pieces, true, Limits::default());
+        prop_assert_eq!(&whole, &split);
+        let got: Vec<u8> = whole.iter().filter_map(|e| match e { Ev::Data(d) => Some(d.clone()), _ => None }).flatten().collect();
+        prop_assert_eq!(got, body);
+        prop_assert_eq!(whole.last(), Some(&Ev::End(true)));
+    }
+
+    #[test]
+    fn decoder_never_panics_on_arbitrary_bytes(
+        wire in proptest::collection::vec(any::<u8>(), 0..400),
+        pieces in proptest::collection::vec(1usize..30, 1..20),
+        head in any::<bool>(),
+    ) {
+        let m: &[&str] = if head { &["HEAD"] } else { &["GET"] };
+        let whole = run(m, &wire, &[wire.len()], true, Limits::default());
+        let split = run(m, &wire, &pieces, true, Limits::default());
+        prop_assert_eq!(whole, split);
+    }
+
+    #[test]
+    fn chunked_encode_decode_round_trip(
+        pieces in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..100), 0..20),
+        splits in proptest::collection::vec(1usize..20, 1..30),
+    ) {
+        let mut enc = BodyEncoder::chunked();
+        let mut wire = Vec::new();
+        for p in &pieces {
+            enc.write_vec(p, &mut wire).unwrap();
+        }
+        wire.extend_from_slice(enc.finish().unwrap());
+        let mut dec = ChunkedDecoder::new(&Limits::default());
+        let mut buf = Vec::new();
+        let mut start = 0;
+        let mut body = Vec::new();
+        let mut at = 0;
+        let mut ended = false;
+        let mut i = 0;
+        while at < wire.len() && !ended {
+            let n = splits[i % splits.len()].min(wire.len() - at);
+            i += 1;
+            buf.extend_from_slice(&wire[at..at + n]);
+            at += n;
+            loop {
+                let (used, ev) = dec.decode(&buf[start..]).unwrap();
+                start += used;
+                match ev {
+                    ChunkedEvent::NeedMore => break,
+                    ChunkedEvent::Data(d) => body.extend_from_slice(d),
+                    ChunkedEvent::Trailers(_) => {}
+                    ChunkedEvent::End => { ended = true; break; }
+                }
+            }
+        }
+        prop_assert!(ended);
+        prop_assert_eq!(start, wire.len());
+        prop_assert_eq!(body, pieces.concat());
+    }
+}
