@@ -302,7 +302,9 @@ impl fmt::Display for MisuseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use MisuseError::*;
         match self {
-            BufferTooSmall { needed } => write!(f, "output buffer too small: {needed} bytes needed"),
+            BufferTooSmall { needed } => {
+                write!(f, "output buffer too small: {needed} bytes needed")
+            }
             other => f.write_str(match other {
                 InvalidMethod => "method is not a token",
                 InvalidPathTemplate => "invalid path template",
@@ -311,10 +313,10 @@ impl fmt::Display for MisuseError {
                 InvalidImageReference => "invalid image reference",
                 InvalidQuery => "empty query key",
                 InvalidHeaderName => "header name is not a token",
-                InvalidHeaderValue => {
-                    "header value has a control byte or surrounding whitespace"
+                InvalidHeaderValue => "header value has a control byte or surrounding whitespace",
+                ReservedHeader => {
+                    "header is set by the encoder (framing, Connection, Upgrade, Expect)"
                 }
-                ReservedHeader => "header is set by the encoder (framing, Connection, Upgrade, Expect)",
                 DuplicateHost => "more than one Host header",
                 HeadTooLarge => "request head exceeds 1 MiB",
                 BodyLengthMismatch => "body length does not match Content-Length",
