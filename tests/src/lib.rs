@@ -1,1 +1,190 @@
-//! (in progress)
+//! Shared helpers of the integration tests (`tests/tests/it`).
+//!
+//! * [`fault_server`] — a scripted Unix-socket server for faults a daemon won't produce.
+//! * [`tar`] — a tiny ustar writer and a generated 1 GiB-capable tar stream.
+//! * [`daemon`] — a client for the real dockerd, or a loud skip (a failure in CI).
+//! * [`busybox_image`] — the test image, imported through the client's own import call.
+//! * [`ContainerGuard`], [`unique_name`] — per-test containers that are removed even when the
+//!   test fails.
+
+pub mod fault_server;
+pub mod tar;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use docksock::{Client, RemoveContainerOptions, RemoveImageOptions};
+
+/// The tag of the busybox test image.
+pub const BUSYBOX_IMAGE: &str = "docksock-test/busybox:latest";
+
+/// A client for the real daemon (`DOCKER_HOST`, default `/var/run/docker.sock`) if it answers
+/// `/_ping`. Otherwise: with `CI` set, panics; else prints a loud banner and returns `None`
+/// (the test then returns early: skipped).
+pub fn daemon() -> Option<Client> {
+    let result = Client::from_env().and_then(|c| c.ping().map(|_| c));
+    match result {
+        Ok(client) => Some(client),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but the Docker daemon does not answer /_ping: {e}")
+        }
+        Err(e) => {
+            eprintln!(
+                "\n\
+                 ************************************************************************\n\
+                 *** SKIPPED: no Docker daemon ({e})\n\
+                 *** run scripts/dockerd (or scripts/test) to start one\n\
+                 ************************************************************************\n"
+            );
+            None
+        }
+    }
+}
+
+/// The repository's `scripts/` directory.
+pub fn scripts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("scripts")
+}
+
+/// The busybox rootfs tar: `$DOCKSOCK_BUSYBOX_TAR` if it exists, else built with
+/// `scripts/busybox-rootfs` into `target/busybox-rootfs.tar` (atomically, so concurrent test
+/// processes are fine).
+pub fn busybox_tar() -> PathBuf {
+    if let Some(p) = std::env::var_os("DOCKSOCK_BUSYBOX_TAR") {
+        let p = PathBuf::from(p);
+        if p.is_file() {
+            return p;
+        }
+    }
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("busybox-rootfs.tar");
+    let status = std::process::Command::new(scripts_dir().join("busybox-rootfs"))
+        .arg(&out)
+        .status()
+        .expect("running scripts/busybox-rootfs");
+    assert!(status.success(), "scripts/busybox-rootfs failed: {status}");
+    out
+}
+
+/// The busybox test image ([`BUSYBOX_IMAGE`]), imported from [`busybox_tar`] through
+/// `Client::import_image` at most once per process (not at all if the daemon already has it,
+/// so parallel test processes do not pile up copies). Returns the image name.
+pub fn busybox_image(client: &Client) -> String {
+    static DONE: Mutex<bool> = Mutex::new(false);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if !*done {
+        if client.inspect_image(BUSYBOX_IMAGE).is_err() {
+            let tar = std::fs::File::open(busybox_tar()).expect("opening the busybox tar");
+            let (repo, tag) = BUSYBOX_IMAGE.split_once(':').expect("name:tag");
+            let id = client
+                .import_image(tar, repo, tag)
+                .expect("importing the busybox image");
+            assert!(id.starts_with("sha256:"), "import returned {id:?}");
+        }
+        *done = true;
+    }
+    BUSYBOX_IMAGE.to_owned()
+}
+
+/// A container name unique to this test and process: `docksock-it-<test>-<pid>`.
+pub fn unique_name(test: &str) -> String {
+    format!("docksock-it-{test}-{}", std::process::id())
+}
+
+/// Force-removes its container (and volumes) when dropped, also when the test panics.
+#[derive(Debug)]
+pub struct ContainerGuard {
+    client: Client,
+    /// The container id (or name).
+    pub id: String,
+}
+
+impl ContainerGuard {
+    /// Guards the container `id`.
+    pub fn new(client: &Client, id: impl Into<String>) -> Self {
+        ContainerGuard {
+            client: client.clone(),
+            id: id.into(),
+        }
+    }
+
+    /// Creates a container named `name` from `config` (removing a leftover of the same name
+    /// first) and guards it.
+    pub fn create(client: &Client, name: &str, config: &serde_json::Value) -> Self {
+        let _ = client.remove_container(
+            name,
+            &RemoveContainerOptions {
+                force: true,
+                volumes: true,
+                link: false,
+            },
+        );
+        let created = client
+            .create_container(Some(name), config)
+            .unwrap_or_else(|e| panic!("creating {name}: {e}"));
+        ContainerGuard::new(client, created.id)
+    }
+}
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        let _ = self.client.remove_container(
+            &self.id,
+            &RemoveContainerOptions {
+                force: true,
+                volumes: true,
+                link: false,
+            },
+        );
+    }
+}
+
+/// Removes its image (forced) when dropped.
+#[derive(Debug)]
+pub struct ImageGuard {
+    client: Client,
+    /// The image name or id.
+    pub name: String,
+}
+
+impl ImageGuard {
+    /// Guards the image `name`.
+    pub fn new(client: &Client, name: impl Into<String>) -> Self {
+        ImageGuard {
+            client: client.clone(),
+            name: name.into(),
+        }
+    }
+}
+
+impl Drop for ImageGuard {
+    fn drop(&mut self) {
+        let _ = self.client.remove_image(
+            &self.name,
+            &RemoveImageOptions {
+                force: true,
+                noprune: false,
+            },
+        );
+    }
+}
+
+/// A field of `/proc/self/status` in KiB (`VmHWM` is the peak resident set size, `VmRSS` the
+/// current one).
+pub fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+        rest.trim().trim_end_matches("kB").trim().parse().ok()
+    })
+}
+
+/// Resets `VmHWM` to the current RSS (`echo 5 > /proc/self/clear_refs`). Returns false where
+/// the kernel does not allow it.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}

@@ -1,1 +1,77 @@
-//! (in progress)
+//! # docksock
+//!
+//! A blocking Docker Engine API client that speaks raw HTTP/1.1 to the daemon over its Unix
+//! socket. All of the protocol lives in the sans-IO core, [`docksock_proto`]; this crate is the
+//! thin loop around it: read from the socket, decode, act, write.
+//!
+//! ```no_run
+//! use docksock::{Client, ListContainersOptions, LogsOptions, RemoveContainerOptions, WaitOptions};
+//! use serde_json::json;
+//!
+//! let docker = Client::from_env()?; // DOCKER_HOST=unix:///var/run/docker.sock
+//! let created = docker.create_container(
+//!     Some("hello"),
+//!     &json!({"Image": "busybox", "Cmd": ["sh", "-c", "echo hi; echo oops >&2"]}),
+//! )?;
+//! docker.start_container(&created.id)?;
+//! let code = docker.wait_container(&created.id, &WaitOptions::default())?;
+//! let out = docker.container_logs(&created.id, &LogsOptions::default())?.collect_output()?;
+//! assert_eq!((code, &out.stdout[..], &out.stderr[..]), (0, &b"hi\n"[..], &b"oops\n"[..]));
+//! docker.remove_container(&created.id, &RemoveContainerOptions::default())?;
+//! # Ok::<(), docksock::Error>(())
+//! ```
+//!
+//! ## What it does for you
+//!
+//! * **Configuration** like the `docker` CLI: [`Client::from_env`] reads `DOCKER_HOST`
+//!   (`unix:///path` or a bare path; other schemes are a clear [`Error::Config`]) and
+//!   `DOCKER_API_VERSION`.
+//! * **Version negotiation** on first use: `HEAD /_ping` (falling back to `GET`), the daemon's
+//!   `Api-Version` capped to the supported range, then `/vX.Y` on every path.
+//! * **Connection reuse**: a few idle keep-alive connections, reused only when the decoder says
+//!   the response left the connection clean. A request on a pooled connection that the daemon
+//!   had closed (no response byte at all) is retried once on a fresh connection; never
+//!   otherwise.
+//! * **Timeouts** ([`TimeoutKind`]): connect, response head, and idle (between body bytes, in
+//!   both directions, also on streams; never off). Defaults: [`DEFAULT_CONNECT_TIMEOUT`] 5 s,
+//!   [`DEFAULT_HEAD_TIMEOUT`] 60 s, [`DEFAULT_IDLE_TIMEOUT`] 60 s.
+//! * **Request bodies** ([`Body`]): bytes, JSON, or any `Read` streamed chunked in constant
+//!   memory (a 1 GiB image import uses one 64 KiB buffer), stopping early if the daemon answers
+//!   before the upload is done.
+//! * **Responses** ([`Response`]): status, headers, a streaming body; [`Response::json`],
+//!   [`Response::text`], [`Response::bytes`]; [`JsonMessages`] for events, stats and
+//!   progress, with in-band errors as [`Error::Stream`]; daemon errors as [`Error::Api`].
+//! * **Hijacked streams** ([`Hijacked`]) for attach and exec: waits for the `101` before any
+//!   stdin, keeps bytes read past the head, half-closes stdin, demultiplexes with [`Demux`].
+//!
+//! Rust programs ignore `SIGPIPE`, so a write to a connection the daemon closed is an error
+//! (`EPIPE`), not a signal. A host program written in another language must do the same.
+#![forbid(unsafe_code)]
+
+mod api;
+mod body;
+mod client;
+mod conn;
+mod error;
+mod hijack;
+mod response;
+
+pub use api::{
+    AttachOptions, BuildOptions, ContainerCreated, EventsOptions, ListContainersOptions,
+    ListImagesOptions, LogsOptions, Ping, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
+};
+pub use body::Body;
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
+};
+pub use error::{Error, Result, TimeoutKind};
+pub use hijack::{Chunk, Demux, Hijacked, Output};
+pub use response::{JsonMessages, Response, ResponseBody};
+
+/// The sans-IO protocol core this client drives.
+pub use docksock_proto as proto;
+pub use docksock_proto::encode::PathParam;
+pub use docksock_proto::stdcopy::{Mode, StreamKind};
+pub use docksock_proto::version::ApiVersion;
+pub use docksock_proto::Limits;

@@ -1,0 +1,280 @@
+//! One connection to the daemon: the socket and the read buffer the decoder works on.
+//!
+//! The buffer holds the bytes received and not yet consumed, `buf[pos..end]`. The decoder is
+//! given that slice; what it consumes is dropped by advancing `pos`; `fill` reads more bytes
+//! after `end`, compacting or (for a long head or trailer section) growing the buffer first.
+
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result, TimeoutKind};
+
+/// Bytes asked for per read, and the initial buffer size.
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
+
+/// The socket path, shared by every connection for error messages.
+pub(crate) type SharedPath = Arc<Path>;
+
+pub(crate) struct Conn {
+    stream: UnixStream,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// The peer closed its side (a read returned 0).
+    eof: bool,
+    /// The connection came out of the idle pool (it carried an earlier exchange).
+    pub(crate) reused: bool,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    /// The buffer never grows past this (a head or trailer section at the decoder's limit, plus
+    /// one read).
+    max_buf: usize,
+    path: SharedPath,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("path", &self.path)
+            .field("buffered", &(self.end - self.pos))
+            .field("eof", &self.eof)
+            .field("reused", &self.reused)
+            .finish()
+    }
+}
+
+/// True for the write/read errors that mean "the peer closed the connection".
+pub(crate) fn is_closed_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::NotConnected
+    )
+}
+
+/// True for the errors a socket timeout produces.
+pub(crate) fn is_timeout_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// `set_read_timeout` rejects a zero duration; a timeout that has run out is 1 ms.
+fn nonzero(d: Duration) -> Duration {
+    d.max(Duration::from_millis(1))
+}
+
+impl Conn {
+    /// Connects to `path`, mapping the usual failures to messages a person can act on.
+    ///
+    /// A Unix-socket `connect` completes or fails at once, except when the daemon's accept
+    /// backlog is full; std offers no way to bound that wait, so the connect timeout is only
+    /// reported when the kernel itself gives up (`EAGAIN`/`ETIMEDOUT`).
+    pub(crate) fn connect(path: &SharedPath, max_buf: usize) -> Result<Conn> {
+        let stream = UnixStream::connect(path).map_err(|e| connect_error(path, e))?;
+        Ok(Conn {
+            stream,
+            buf: vec![0; READ_CHUNK],
+            pos: 0,
+            end: 0,
+            eof: false,
+            reused: false,
+            read_timeout: None,
+            write_timeout: None,
+            max_buf: max_buf.max(READ_CHUNK),
+            path: Arc::clone(path),
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The bytes received and not consumed yet.
+    pub(crate) fn unread(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or(&[])
+    }
+
+    /// Drops `n` bytes from the front of [`unread`](Self::unread).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.end);
+        if self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+        }
+    }
+
+    /// The position of `piece` (a slice of [`unread`](Self::unread)) in the buffer.
+    pub(crate) fn offset_of(&self, piece: &[u8]) -> usize {
+        (piece.as_ptr() as usize).saturating_sub(self.buf.as_ptr() as usize)
+    }
+
+    /// The buffer bytes `range` (positions from [`offset_of`](Self::offset_of)).
+    pub(crate) fn buffered(&self, start: usize, end: usize) -> &[u8] {
+        self.buf.get(start..end).unwrap_or(&[])
+    }
+
+    /// True once the peer closed its side.
+    pub(crate) fn eof(&self) -> bool {
+        self.eof
+    }
+
+    /// True when no byte is buffered and the peer has not closed: the connection is clean.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.pos == self.end && !self.eof
+    }
+
+    fn set_read_timeout(&mut self, t: Duration) -> io::Result<()> {
+        let t = Some(nonzero(t));
+        if self.read_timeout != t {
+            self.stream.set_read_timeout(t)?;
+            self.read_timeout = t;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_write_timeout(&mut self, t: Duration) -> Result<()> {
+        let t = Some(nonzero(t));
+        if self.write_timeout != t {
+            self.stream
+                .set_write_timeout(t)
+                .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
+            self.write_timeout = t;
+        }
+        Ok(())
+    }
+
+    /// Makes room after `end` for one read: compacts, or grows the buffer when it is full of
+    /// one unfinished head or trailer section.
+    fn make_room(&mut self) -> Result<()> {
+        if self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+        }
+        if self.end < self.buf.len() {
+            return Ok(());
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+            return Ok(());
+        }
+        if self.buf.len() >= self.max_buf {
+            // The decoder's limits stop a head or trailer section before this.
+            return Err(Error::Unexpected(format!(
+                "response section larger than the read buffer ({} bytes)",
+                self.max_buf
+            )));
+        }
+        let grown = self.buf.len().saturating_mul(2).min(self.max_buf);
+        self.buf.resize(grown, 0);
+        Ok(())
+    }
+
+    /// Reads more bytes (at least one, or EOF) with a read timeout of `timeout`. Returns the
+    /// number of bytes read; 0 means the peer closed (then [`eof`](Self::eof) is true).
+    pub(crate) fn fill(&mut self, timeout: Duration, kind: TimeoutKind) -> Result<usize> {
+        if self.eof {
+            return Ok(0);
+        }
+        self.make_room()?;
+        self.set_read_timeout(timeout)
+            .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
+        loop {
+            let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
+            match self.stream.read(spare) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout_error(&e) => return Err(Error::Timeout(kind)),
+                Err(e) => {
+                    return Err(Error::io(
+                        format!("reading from {}", self.path.display()),
+                        e,
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Reads whatever is available right now without blocking. Returns true if bytes or EOF
+    /// arrived (the daemon answered, or closed, while the request was still being sent).
+    pub(crate) fn poll_readable(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(true);
+        }
+        if self.make_room().is_err() {
+            return Ok(true);
+        }
+        self.stream.set_nonblocking(true)?;
+        let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
+        let res = self.stream.read(spare);
+        self.stream.set_nonblocking(false)?;
+        match res {
+            Ok(0) => {
+                self.eof = true;
+                Ok(true)
+            }
+            Ok(n) => {
+                self.end += n;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(false),
+            // A reset with nothing to read: let the response reading see it.
+            Err(e) if is_closed_error(&e) => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes all of `data` (the write timeout must be set). Raw `io::Error` so the caller can
+    /// tell a closed connection from other failures.
+    pub(crate) fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.stream.write_all(data)
+    }
+
+    /// Splits the connection into its socket and the buffered bytes (after an upgrade: the
+    /// first bytes of the raw stream).
+    pub(crate) fn into_parts(self) -> (UnixStream, Vec<u8>, usize, usize, bool, SharedPath) {
+        (
+            self.stream,
+            self.buf,
+            self.pos,
+            self.end,
+            self.eof,
+            self.path,
+        )
+    }
+}
+
+/// An actionable error for a failed connect.
+fn connect_error(path: &Path, e: io::Error) -> Error {
+    let p = path.display();
+    let hint = match e.kind() {
+        io::ErrorKind::NotFound => Some(format!(
+            "no Docker socket at {p}: is dockerd running? (scripts/dockerd starts one)"
+        )),
+        io::ErrorKind::PermissionDenied => Some(format!(
+            "permission denied on {p}: add your user to the docker group or run as root"
+        )),
+        io::ErrorKind::ConnectionRefused => {
+            Some(format!("nothing is listening on {p} (stale socket?)"))
+        }
+        _ if is_timeout_error(&e) => return Error::Timeout(TimeoutKind::Connect),
+        _ => None,
+    };
+    Error::io(hint.unwrap_or_else(|| format!("connecting to {p}")), e)
+}

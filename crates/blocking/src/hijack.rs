@@ -1,0 +1,346 @@
+//! Hijacked (upgraded) streams of attach and exec, and stdcopy demultiplexing.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use docksock_proto::stdcopy::{Demuxer, Frame, Mode, StreamKind};
+
+use crate::conn::{is_timeout_error, Conn, SharedPath};
+use crate::error::{Error, Result, TimeoutKind};
+
+/// The raw duplex stream of an attach or exec start, after the daemon's `101 UPGRADED` (or its
+/// close-delimited `200` form).
+///
+/// * `Read` gives the container's output as the daemon sends it: stdcopy frames, or raw bytes
+///   for a TTY; [`demux`](Self::demux) splits it into stdout and stderr. Bytes that arrived in
+///   the same read as the response head are kept and come first.
+/// * `Write` sends the container's stdin. The request waited for the daemon's answer before
+///   returning this stream, because dockerd drops stdin bytes sent before its `101`.
+/// * [`close_stdin`](Self::close_stdin) shuts the write side: a container started with
+///   `StdinOnce` sees EOF on stdin.
+///
+/// Reads and writes fail with [`TimeoutKind::Idle`] after the idle timeout without progress;
+/// raise it with [`set_idle_timeout`](Self::set_idle_timeout).
+///
+/// ```no_run
+/// use std::io::Write;
+/// use docksock::{AttachOptions, StreamKind};
+///
+/// let docker = docksock::Client::from_env()?;
+/// let mut stream = docker.attach_container("my-cat", &AttachOptions::default())?;
+/// stream.write_all(b"hello\n").map_err(|e| docksock::Error::io("stdin", e))?;
+/// stream.close_stdin()?;
+/// for chunk in stream.demux() {
+///     let chunk = chunk?;
+///     if chunk.stream == StreamKind::Stdout {
+///         print!("{}", String::from_utf8_lossy(&chunk.data));
+///     }
+/// }
+/// # Ok::<(), docksock::Error>(())
+/// ```
+pub struct Hijacked {
+    stream: UnixStream,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    idle: Duration,
+    timeout_set: Option<Duration>,
+    mode: Mode,
+    path: SharedPath,
+}
+
+impl std::fmt::Debug for Hijacked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hijacked")
+            .field("path", &self.path)
+            .field("buffered", &(self.end - self.pos))
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+impl Hijacked {
+    pub(crate) fn new(conn: Conn, idle: Duration) -> Hijacked {
+        let (stream, buf, pos, end, eof, path) = conn.into_parts();
+        Hijacked {
+            stream,
+            buf,
+            pos,
+            end,
+            eof,
+            idle,
+            timeout_set: None,
+            mode: Mode::Multiplexed,
+            path,
+        }
+    }
+
+    pub(crate) fn with_mode(mut self, mode: Mode) -> Hijacked {
+        self.mode = mode;
+        self
+    }
+
+    /// How the output is framed: [`Mode::Raw`] for a TTY, else [`Mode::Multiplexed`]. Set by
+    /// the call that opened the stream from the container's or exec's `Tty` flag.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Sets the idle timeout for reads and writes on this stream.
+    pub fn set_idle_timeout(&mut self, timeout: Duration) {
+        self.idle = timeout;
+    }
+
+    /// Closes the stdin direction (shutdown of the write side); the output can still be read.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the shutdown fails.
+    pub fn close_stdin(&self) -> Result<()> {
+        self.stream
+            .shutdown(Shutdown::Write)
+            .map_err(|e| Error::io(format!("closing stdin on {}", self.path.display()), e))
+    }
+
+    /// The output, demultiplexed according to [`mode`](Self::mode). Writing stdin stays
+    /// possible through [`Demux::get_mut`].
+    pub fn demux(self) -> Demux<Hijacked> {
+        let mode = self.mode;
+        Demux::new(self, mode)
+    }
+
+    /// The output, demultiplexed as `mode` (when the caller knows better).
+    pub fn demux_as(self, mode: Mode) -> Demux<Hijacked> {
+        Demux::new(self, mode)
+    }
+
+    fn apply_timeouts(&mut self) -> io::Result<()> {
+        let t = Some(self.idle.max(Duration::from_millis(1)));
+        if self.timeout_set != t {
+            self.stream.set_read_timeout(t)?;
+            self.stream.set_write_timeout(t)?;
+            self.timeout_set = t;
+        }
+        Ok(())
+    }
+}
+
+fn idle_io(e: io::Error) -> io::Error {
+    if is_timeout_error(&e) {
+        Error::Timeout(TimeoutKind::Idle).into_io()
+    } else {
+        e
+    }
+}
+
+impl Read for Hijacked {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.end {
+            let avail = self.buf.get(self.pos..self.end).unwrap_or(&[]);
+            let n = avail.len().min(out.len());
+            if let (Some(dst), Some(src)) = (out.get_mut(..n), avail.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.pos += n;
+            if self.pos == self.end {
+                // The head's buffer is not needed any more.
+                self.buf = Vec::new();
+                self.pos = 0;
+                self.end = 0;
+            }
+            return Ok(n);
+        }
+        if self.eof {
+            return Ok(0);
+        }
+        self.apply_timeouts()?;
+        loop {
+            match self.stream.read(out) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => return other.map_err(idle_io),
+            }
+        }
+    }
+}
+
+impl Write for Hijacked {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.apply_timeouts()?;
+        self.stream.write(data).map_err(idle_io)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One piece of demultiplexed output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// The stream it was written to ([`StreamKind::Stdout`] for everything of a TTY).
+    pub stream: StreamKind,
+    /// The bytes (a frame, or a part of one: frames are the daemon's write units, not lines).
+    pub data: Vec<u8>,
+}
+
+/// The whole output of a finished stream, split by stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Everything written to stdout (all output of a TTY).
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: Vec<u8>,
+}
+
+/// Demultiplexes a stdcopy stream (logs, attach, exec) with the core's [`Demuxer`].
+///
+/// The [`Mode`] comes from the request (the container's or exec's `Tty`), never from the
+/// bytes. A stream-3 (daemon system error) frame ends the stream with [`Error::Stream`]
+/// carrying its text; a stream cut inside a frame is a protocol error.
+///
+/// Use it as an iterator of owned [`Chunk`]s, or zero-copy with [`next_chunk`](Self::next_chunk).
+pub struct Demux<R> {
+    reader: R,
+    demuxer: Demuxer,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    syserr: Vec<u8>,
+    done: bool,
+}
+
+impl<R> std::fmt::Debug for Demux<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demux")
+            .field("mode", &self.demuxer.mode())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl<R: Read> Demux<R> {
+    /// Demultiplexes `reader` as `mode`.
+    pub fn new(reader: R, mode: Mode) -> Demux<R> {
+        Demux {
+            reader,
+            demuxer: Demuxer::new(mode),
+            buf: vec![0; 32 * 1024],
+            pos: 0,
+            end: 0,
+            syserr: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The underlying stream (for a [`Hijacked`]: to write stdin or close it).
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
+    /// The underlying stream.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The next piece of output, borrowed from the internal buffer; `None` at the clean end.
+    ///
+    /// # Errors
+    ///
+    /// The reader's errors; [`Error::Stream`] for a stream-3 frame; [`Error::Protocol`] for a
+    /// malformed or truncated frame. The stream ends after an error.
+    pub fn next_chunk(&mut self) -> Result<Option<(StreamKind, &[u8])>> {
+        match self.advance() {
+            Ok(Some((kind, a, b))) => Ok(Some((kind, self.buf.get(a..b).unwrap_or(&[])))),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.done = true;
+                Err(e)
+            }
+        }
+    }
+
+    fn advance(&mut self) -> Result<Option<(StreamKind, usize, usize)>> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            if self.pos < self.end {
+                let input = self.buf.get(self.pos..self.end).unwrap_or(&[]);
+                let base = input.as_ptr() as usize;
+                let (used, frame) = self.demuxer.decode(input)?;
+                let start = self.pos;
+                self.pos += used;
+                match frame {
+                    Some(Frame::Data { stream, data, .. }) => {
+                        let a = start + (data.as_ptr() as usize).saturating_sub(base);
+                        return Ok(Some((stream, a, a + data.len())));
+                    }
+                    Some(Frame::SystemError { text, frame_end }) => {
+                        self.syserr.extend_from_slice(text);
+                        if frame_end {
+                            self.done = true;
+                            let message = String::from_utf8_lossy(&self.syserr).trim().to_owned();
+                            return Err(Error::Stream { message });
+                        }
+                    }
+                    None => {}
+                }
+                continue;
+            }
+            self.pos = 0;
+            self.end = 0;
+            let n = loop {
+                match self.reader.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Error::from_io("reading the stream", e)),
+                }
+            };
+            if n == 0 {
+                self.done = true;
+                self.demuxer.finish()?;
+                return Ok(None);
+            }
+            self.end = n;
+        }
+    }
+
+    /// Reads to the end and returns stdout and stderr separately.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_chunk`](Self::next_chunk).
+    pub fn collect_output(mut self) -> Result<Output> {
+        let mut out = Output::default();
+        while let Some((kind, data)) = self.next_chunk()? {
+            match kind {
+                StreamKind::Stderr => out.stderr.extend_from_slice(data),
+                _ => out.stdout.extend_from_slice(data),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The underlying stream, dropping any buffered bytes.
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+}
+
+impl<R: Read> Iterator for Demux<R> {
+    type Item = Result<Chunk>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_chunk() {
+            Ok(Some((stream, data))) => Some(Ok(Chunk {
+                stream,
+                data: data.to_vec(),
+            })),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}

@@ -1,0 +1,546 @@
+//! Responses: status and headers, a streaming body, whole-body helpers, JSON message streams.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+use std::time::Duration;
+
+use docksock_proto::json::JsonSplitter;
+use docksock_proto::stdcopy::Mode;
+use docksock_proto::{Event, ResponseDecoder};
+
+use crate::client::{Exchange, Inner, OwnedHead, MAX_ERROR_BODY};
+use crate::conn::Conn;
+use crate::error::{Error, Result, TimeoutKind};
+use crate::hijack::Demux;
+
+/// A response: status line, headers, and the body as a stream.
+///
+/// The body is read from the connection as the caller reads it (`Read`, on the response or on
+/// [`body`](Self::body)); nothing is buffered beyond one socket read. The connection goes back
+/// to the client's pool only when the body has been read to its end and the daemon left the
+/// connection clean; dropping a response early closes it.
+///
+/// A connection that ends before the body is complete is an error
+/// ([`PeerError::UnexpectedEof`](docksock_proto::PeerError::UnexpectedEof)), never a short
+/// successful read.
+///
+/// ```no_run
+/// use std::io::Read;
+///
+/// let docker = docksock::Client::from_env()?;
+/// let mut resp = docker.request("GET", "/version", &[], &[], &[], docksock::Body::empty())?;
+/// assert_eq!(resp.status, 200);
+/// let mut text = String::new();
+/// resp.read_to_string(&mut text).map_err(|e| docksock::Error::io("reading", e))?;
+/// # Ok::<(), docksock::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase (free text: dockerd puts error detail there for some errors).
+    pub reason: String,
+    /// The header fields in order, duplicates kept; values decoded lossily as UTF-8.
+    pub headers: Vec<(String, String)>,
+    /// The body, a stream.
+    pub body: ResponseBody,
+}
+
+impl Response {
+    pub(crate) fn from_exchange(x: Exchange, inner: Arc<Inner>) -> Response {
+        let OwnedHead {
+            status,
+            reason,
+            headers,
+            ..
+        } = x.head.clone();
+        Response {
+            status,
+            reason,
+            headers,
+            body: ResponseBody::new(x, inner),
+        }
+    }
+
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True for a 2xx status.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// This response if its status is 2xx, else the daemon's error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] with the status and the daemon's message (its `{"message": ...}` JSON,
+    /// its plain-text body, or the reason phrase; at most 64 KiB of body is read), or
+    /// [`Error::Version`] for dockerd's "client version … is too old/new".
+    pub fn error_for_status(self) -> Result<Response> {
+        if self.is_success() {
+            Ok(self)
+        } else {
+            Err(self.into_error())
+        }
+    }
+
+    /// The error this (non-2xx) response carries; see
+    /// [`error_for_status`](Self::error_for_status).
+    pub fn into_error(mut self) -> Error {
+        let mut body = Vec::new();
+        let _ = (&mut self.body)
+            .take(MAX_ERROR_BODY as u64)
+            .read_to_end(&mut body);
+        let json = self
+            .header("Content-Type")
+            .is_some_and(|ct| ct.contains("json"))
+            || body.first() == Some(&b'{');
+        let from_json = if json {
+            serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+        } else {
+            None
+        };
+        let message = from_json
+            .or_else(|| {
+                let text = String::from_utf8_lossy(&body).trim().to_owned();
+                (!text.is_empty()).then_some(text)
+            })
+            .or_else(|| (!self.reason.is_empty()).then(|| self.reason.clone()))
+            .unwrap_or_else(|| format!("HTTP status {}", self.status));
+        if self.status == 400 && message.starts_with("client version ") {
+            return Error::Version { message };
+        }
+        Error::Api {
+            status: self.status,
+            message,
+        }
+    }
+
+    /// Sets the idle timeout for the rest of this body (for a quiet `follow`, `events` or
+    /// `wait`). It is never off; use a large value for a stream that may stay silent.
+    pub fn set_idle_timeout(&mut self, timeout: Duration) {
+        self.body.set_idle_timeout(timeout);
+    }
+
+    /// The body, read whole (capped by the client's `max_body`).
+    ///
+    /// # Errors
+    ///
+    /// I/O, timeout or protocol errors; [`Error::Unexpected`] over the cap.
+    pub fn bytes(mut self) -> Result<Vec<u8>> {
+        self.body.read_capped()
+    }
+
+    /// The body as text (lossy UTF-8), read whole (capped).
+    ///
+    /// # Errors
+    ///
+    /// As [`bytes`](Self::bytes).
+    pub fn text(self) -> Result<String> {
+        let bytes = self.bytes()?;
+        Ok(match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+
+    /// The body parsed as one JSON document (capped).
+    ///
+    /// # Errors
+    ///
+    /// As [`bytes`](Self::bytes), and [`Error::Json`] if it is not JSON.
+    pub fn json(self) -> Result<serde_json::Value> {
+        let bytes = self.bytes()?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::json("parsing the response body", e))
+    }
+
+    /// The body as a stream of JSON messages (events, stats, build and import progress), each
+    /// capped at the client's `max_json_message`. In-band errors become [`Error::Stream`].
+    pub fn json_messages(self) -> JsonMessages {
+        JsonMessages::new(self.body)
+    }
+
+    /// The body as a stdcopy stream (logs), demultiplexed; `mode` comes from the container's
+    /// `Tty` flag, never from the bytes.
+    pub fn demux(self, mode: Mode) -> Demux<ResponseBody> {
+        Demux::new(self.body, mode)
+    }
+
+    /// The body alone.
+    pub fn into_body(self) -> ResponseBody {
+        self.body
+    }
+}
+
+impl Read for Response {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.body.read(out)
+    }
+}
+
+/// The body of a [`Response`]: a `Read` that drives the core decoder over the connection.
+///
+/// Returns `Ok(0)` only at the true end of the body. An error (truncated body, timeout,
+/// protocol violation) is returned as an `io::Error` whose inner error is the crate's
+/// [`Error`] (`docksock::Error::from`-able via `into_inner`/`downcast`).
+pub struct ResponseBody {
+    state: Option<State>,
+    inner: Arc<Inner>,
+    /// Set after an error: later reads fail again instead of looking like EOF.
+    failed: Option<String>,
+}
+
+struct State {
+    conn: Conn,
+    decoder: ResponseDecoder,
+    /// Buffer positions of body data the decoder delivered and the reader has not taken yet.
+    pending: (usize, usize),
+    request_complete: bool,
+    idle: Duration,
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("open", &self.state.is_some())
+            .field("failed", &self.failed)
+            .finish()
+    }
+}
+
+/// What one decode step gave, without borrowing the buffer.
+enum Step {
+    Data(usize, usize),
+    NeedMore,
+    Skip,
+    End,
+    Odd,
+}
+
+impl ResponseBody {
+    pub(crate) fn new(x: Exchange, inner: Arc<Inner>) -> ResponseBody {
+        ResponseBody {
+            state: Some(State {
+                conn: x.conn,
+                decoder: x.decoder,
+                pending: (0, 0),
+                request_complete: x.request_complete,
+                idle: x.idle_timeout,
+            }),
+            inner,
+            failed: None,
+        }
+    }
+
+    /// Sets the idle timeout for the rest of this body.
+    pub fn set_idle_timeout(&mut self, timeout: Duration) {
+        if let Some(st) = &mut self.state {
+            st.idle = timeout;
+        }
+    }
+
+    /// True once the whole body has been read.
+    pub fn is_finished(&self) -> bool {
+        self.state.is_none() && self.failed.is_none()
+    }
+
+    /// Reads body bytes into `out`; `Ok(0)` only at the end of the body.
+    pub(crate) fn read_inner(&mut self, out: &mut [u8]) -> Result<usize> {
+        if let Some(msg) = &self.failed {
+            return Err(Error::Unexpected(format!(
+                "body read again after an error: {msg}"
+            )));
+        }
+        if out.is_empty() {
+            return Ok(0);
+        }
+        match self.step(out) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                self.state = None;
+                Err(e)
+            }
+        }
+    }
+
+    fn step(&mut self, out: &mut [u8]) -> Result<usize> {
+        loop {
+            let Some(st) = &mut self.state else {
+                return Ok(0);
+            };
+            let (p0, p1) = st.pending;
+            if p0 < p1 {
+                let avail = st.conn.buffered(p0, p1);
+                let n = avail.len().min(out.len());
+                if let (Some(dst), Some(src)) = (out.get_mut(..n), avail.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                st.pending.0 += n;
+                return Ok(n);
+            }
+            let eof = st.conn.eof();
+            let (consumed, step) = {
+                let input = st.conn.unread();
+                let d = if eof {
+                    st.decoder.decode_eof(input)?
+                } else {
+                    st.decoder.decode(input)?
+                };
+                let step = match d.event {
+                    Event::Data(data) => {
+                        let off = st.conn.offset_of(data);
+                        Step::Data(off, off + data.len())
+                    }
+                    Event::NeedMore => Step::NeedMore,
+                    Event::Trailers(_) => Step::Skip,
+                    Event::End { .. } => Step::End,
+                    _ => Step::Odd,
+                };
+                (d.consumed, step)
+            };
+            st.conn.consume(consumed);
+            match step {
+                Step::Data(a, b) => st.pending = (a, b),
+                Step::Skip => {}
+                Step::NeedMore => {
+                    let idle = st.idle;
+                    st.conn.fill(idle, TimeoutKind::Idle)?;
+                }
+                Step::End => {
+                    self.finish_clean();
+                    return Ok(0);
+                }
+                Step::Odd => {
+                    return Err(Error::Unexpected(
+                        "a second response head inside a body".into(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The body is complete: return the connection to the pool if it is clean.
+    fn finish_clean(&mut self) {
+        if let Some(st) = self.state.take() {
+            if st.decoder.is_reusable() && st.request_complete {
+                self.inner.checkin(st.conn);
+            }
+        }
+    }
+
+    /// Reads the whole body, up to the client's `max_body`.
+    pub(crate) fn read_capped(&mut self) -> Result<Vec<u8>> {
+        let cap = self.inner.cfg.max_body;
+        let mut out = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = self.read_inner(&mut chunk)?;
+            if n == 0 {
+                return Ok(out);
+            }
+            if out.len() + n > cap {
+                self.state = None;
+                return Err(Error::Unexpected(format!(
+                    "response body larger than the {cap}-byte cap (read it as a stream, or \
+                     raise ClientBuilder::max_body)"
+                )));
+            }
+            out.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
+        }
+    }
+
+    /// Reads and drops the rest of a short body (up to 64 KiB) so the connection can be
+    /// reused; a longer body, or any error, just closes the connection.
+    pub(crate) fn discard(&mut self) {
+        let mut sink = [0u8; 4096];
+        let mut total = 0usize;
+        while self.state.is_some() && total <= MAX_ERROR_BODY {
+            match self.read_inner(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        self.state = None;
+    }
+}
+
+impl Read for ResponseBody {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.read_inner(out).map_err(Error::into_io)
+    }
+}
+
+impl Drop for ResponseBody {
+    /// If the rest of the response is already buffered (a 204, a short body the caller did not
+    /// read), finish it without I/O so the connection can be reused; otherwise close it.
+    fn drop(&mut self) {
+        let Some(st) = &mut self.state else {
+            return;
+        };
+        loop {
+            let (consumed, step) = {
+                let input = st.conn.unread();
+                let Ok(d) = st.decoder.decode(input) else {
+                    return;
+                };
+                let step = match d.event {
+                    Event::Data(_) | Event::Trailers(_) => Step::Skip,
+                    Event::End { .. } => Step::End,
+                    _ => Step::NeedMore,
+                };
+                (d.consumed, step)
+            };
+            st.conn.consume(consumed);
+            match step {
+                Step::Skip => {}
+                Step::End => break,
+                _ => return,
+            }
+        }
+        self.finish_clean();
+    }
+}
+
+/// An iterator of the JSON messages of a streaming body (events, stats, build and import
+/// progress), split by the core's [`JsonSplitter`] whatever the HTTP chunking.
+///
+/// A message carrying `"error"`/`"errorDetail"` is returned as [`Error::Stream`] with the
+/// daemon's text. After any error the iterator ends.
+///
+/// ```no_run
+/// let docker = docksock::Client::from_env()?;
+/// let events = docker.events(&docksock::EventsOptions {
+///     since: Some("0".into()),
+///     until: Some("1".into()),
+///     ..Default::default()
+/// })?;
+/// for event in events {
+///     let event = event?;
+///     println!("{} {}", event["Type"], event["Action"]);
+/// }
+/// # Ok::<(), docksock::Error>(())
+/// ```
+pub struct JsonMessages {
+    body: ResponseBody,
+    splitter: JsonSplitter,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    partial: Vec<u8>,
+    done: bool,
+}
+
+impl std::fmt::Debug for JsonMessages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonMessages")
+            .field("body", &self.body)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl JsonMessages {
+    fn new(body: ResponseBody) -> JsonMessages {
+        let cap = body.inner.cfg.max_json_message;
+        JsonMessages {
+            body,
+            splitter: JsonSplitter::new(cap),
+            buf: vec![0; 16 * 1024],
+            pos: 0,
+            end: 0,
+            partial: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Sets the idle timeout for the rest of the stream (for example a long `until` on
+    /// events, or a quiet container's stats).
+    pub fn set_idle_timeout(&mut self, timeout: Duration) {
+        self.body.set_idle_timeout(timeout);
+    }
+
+    /// The next message as raw bytes, or `None` at the end of the stream. In-band errors are
+    /// not checked here.
+    fn next_raw(&mut self) -> Result<Option<Vec<u8>>> {
+        loop {
+            if self.pos < self.end {
+                let input = self.buf.get(self.pos..self.end).unwrap_or(&[]);
+                let scan = self.splitter.scan(input)?;
+                let base = self.pos;
+                self.pos += scan.consumed;
+                if let Some(r) = scan.message {
+                    let piece = self.buf.get(base + r.start..base + r.end).unwrap_or(&[]);
+                    if scan.continued {
+                        self.partial.extend_from_slice(piece);
+                        return Ok(Some(std::mem::take(&mut self.partial)));
+                    }
+                    return Ok(Some(piece.to_vec()));
+                }
+                if let Some(r) = scan.partial {
+                    let piece = self.buf.get(base + r.start..base + r.end).unwrap_or(&[]);
+                    self.partial.extend_from_slice(piece);
+                }
+                continue;
+            }
+            self.pos = 0;
+            self.end = 0;
+            let n = self.body.read_inner(&mut self.buf)?;
+            if n == 0 {
+                self.splitter.finish()?;
+                return Ok(None);
+            }
+            self.end = n;
+        }
+    }
+}
+
+/// The in-band error text of a stream message, if it is one.
+pub(crate) fn inband_error(v: &serde_json::Value) -> Option<String> {
+    let detail = v
+        .get("errorDetail")
+        .and_then(|d| d.get("message"))
+        .and_then(|m| m.as_str());
+    let error = v.get("error").filter(|e| !e.is_null());
+    match (detail, error) {
+        (Some(m), _) => Some(m.to_owned()),
+        (None, Some(serde_json::Value::String(s))) => Some(s.clone()),
+        (None, Some(other)) => Some(other.to_string()),
+        (None, None) => None,
+    }
+}
+
+impl Iterator for JsonMessages {
+    type Item = Result<serde_json::Value>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = match self.next_raw() {
+            Ok(None) => {
+                self.done = true;
+                return None;
+            }
+            Ok(Some(raw)) => serde_json::from_slice::<serde_json::Value>(&raw)
+                .map_err(|e| Error::json("parsing a message of the stream", e))
+                .and_then(|v| match inband_error(&v) {
+                    Some(message) => Err(Error::Stream { message }),
+                    None => Ok(v),
+                }),
+            Err(e) => Err(e),
+        };
+        if item.is_err() {
+            self.done = true;
+        }
+        Some(item)
+    }
+}
