@@ -1,0 +1,192 @@
+//! Many keep-alive connections in one thread: R `GET /_ping` requests spread over C connections.
+//!
+//! ```text
+//! cargo run --release -p docksock-mio --example fanout -- \
+//!     --socket /var/run/docker.sock --connections 1000 --requests 20000 [--pipeline 1]
+//! ```
+//!
+//! Every response is checked (status 200, body `OK`, a clean end); the program prints the
+//! request rate and the peak resident set size (`VmHWM` from `/proc/self/status`) and exits
+//! non-zero on any failure.
+//!
+//! Each connection is a file descriptor: C connections need `ulimit -n` above C (plus a few).
+//! When the limit is hit the program says so and stops (it cannot raise the limit itself).
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use docksock_mio::{Config, ConnId, Driver, Output, Request};
+use docksock_proto::encode::RequestSpec;
+
+struct Args {
+    socket: String,
+    connections: usize,
+    requests: usize,
+    pipeline: usize,
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: fanout [--socket PATH] [--connections C] [--requests R] [--pipeline P]\n\
+         defaults: /var/run/docker.sock, C=100, R=20000, P=1 (requests in flight per connection)"
+    );
+    ExitCode::from(2)
+}
+
+fn parse_args() -> Option<Args> {
+    let mut args = Args {
+        socket: "/var/run/docker.sock".into(),
+        connections: 100,
+        requests: 20_000,
+        pipeline: 1,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next()?;
+        match flag.as_str() {
+            "--socket" => args.socket = value,
+            "--connections" => args.connections = value.parse().ok()?,
+            "--requests" => args.requests = value.parse().ok()?,
+            "--pipeline" => args.pipeline = value.parse().ok()?,
+            _ => return None,
+        }
+    }
+    (args.connections > 0 && args.pipeline > 0).then_some(args)
+}
+
+/// The response being read on one connection (responses arrive in request order).
+#[derive(Default)]
+struct Current {
+    status: u16,
+    body: Vec<u8>,
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() -> ExitCode {
+    let Some(args) = parse_args() else {
+        return usage();
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("fanout: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let mut driver = Driver::with_event_capacity(4096).map_err(|e| format!("poll: {e}"))?;
+    let mut config = Config::default();
+    config.max_in_flight = args.pipeline;
+    let ping_spec = RequestSpec::new("GET", "/_ping");
+    let ping = Request::new(ping_spec);
+
+    let started = Instant::now();
+    let mut conns: Vec<ConnId> = Vec::with_capacity(args.connections);
+    while conns.len() < args.connections {
+        match driver.connect(&args.socket, config) {
+            Ok(id) => conns.push(id),
+            Err(e) if e.raw_os_error() == Some(24) || e.raw_os_error() == Some(23) => {
+                return Err(format!(
+                    "out of file descriptors after {} connections ({e}); raise the limit, \
+                     e.g. `ulimit -n {}`",
+                    conns.len(),
+                    args.connections + 64
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                // The daemon's listen backlog is full: let it accept, then go on.
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => return Err(format!("connect {}: {e}", args.socket)),
+        }
+    }
+    let connected = started.elapsed();
+
+    let mut sent = 0usize;
+    let mut done = 0usize;
+    let mut current: HashMap<ConnId, Current> = HashMap::with_capacity(args.connections);
+    // Prime every connection.
+    'prime: for _ in 0..args.pipeline {
+        for &c in &conns {
+            if sent == args.requests {
+                break 'prime;
+            }
+            driver.send(c, &ping).map_err(|e| format!("send: {e}"))?;
+            sent += 1;
+        }
+    }
+    let mut failure: Option<String> = None;
+    let mut refill: Vec<ConnId> = Vec::new();
+    let run_started = Instant::now();
+    while done < args.requests && failure.is_none() {
+        driver
+            .poll_once(Some(Duration::from_secs(5)), |conn, out| match out {
+                Output::Head { head, .. } => {
+                    let cur = current.entry(conn).or_default();
+                    cur.status = head.status();
+                    cur.body.clear();
+                }
+                Output::Data { data, .. } => {
+                    current
+                        .entry(conn)
+                        .or_default()
+                        .body
+                        .extend_from_slice(data);
+                }
+                Output::End { id } => {
+                    let cur = current.entry(conn).or_default();
+                    if cur.status != 200 || cur.body != b"OK" {
+                        failure.get_or_insert(format!(
+                            "{id}: status {} body {:?}",
+                            cur.status,
+                            String::from_utf8_lossy(&cur.body)
+                        ));
+                    }
+                    done += 1;
+                    refill.push(conn);
+                }
+                Output::Error { id, error } => {
+                    failure.get_or_insert(format!("{id}: {error}"));
+                }
+                Output::Closed { error } => {
+                    failure.get_or_insert(format!("connection closed: {error:?}"));
+                }
+                _ => {}
+            })
+            .map_err(|e| format!("poll: {e}"))?;
+        for c in refill.drain(..) {
+            if sent < args.requests {
+                driver.send(c, &ping).map_err(|e| format!("send: {e}"))?;
+                sent += 1;
+            }
+        }
+        if run_started.elapsed() > Duration::from_secs(600) {
+            failure.get_or_insert("gave up after 600 s".into());
+        }
+    }
+    let elapsed = run_started.elapsed();
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    let rate = done as f64 / elapsed.as_secs_f64();
+    println!(
+        "connections={} requests={} pipeline={} connect_time={:.3}s elapsed={:.3}s \
+         rate={:.0} req/s peak_rss={} KiB",
+        args.connections,
+        done,
+        args.pipeline,
+        connected.as_secs_f64(),
+        elapsed.as_secs_f64(),
+        rate,
+        peak_rss_kib().map_or_else(|| "?".into(), |k| k.to_string()),
+    );
+    Ok(())
+}

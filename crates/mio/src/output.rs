@@ -1,0 +1,298 @@
+//! What a connection reports: [`Output`] events, borrowed from the connection's buffers.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use docksock_proto::stdcopy::StreamKind;
+use docksock_proto::{BodyKind, Version};
+
+use crate::Error;
+
+/// Identifies one request; unique within the process (ids are never reused).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(u64);
+
+impl RequestId {
+    pub(crate) fn next() -> RequestId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        RequestId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The id as a number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One event of a connection, from [`Connection::poll_event`](crate::Connection::poll_event).
+///
+/// Slices borrow the connection's read buffer (zero-copy) or, for a JSON message that arrived in
+/// pieces, its assembly buffer: they are valid until the next call on the connection, which the
+/// borrow checker enforces. Copy what you keep.
+///
+/// Per request the events come in this order: [`Head`](Self::Head); then [`Data`](Self::Data),
+/// [`Json`](Self::Json), [`Frame`](Self::Frame) or [`SystemError`](Self::SystemError) pieces (an
+/// [`Upgraded`](Self::Upgraded) right after the head of a `101`); then exactly one of
+/// [`End`](Self::End) or [`Error`](Self::Error). [`WriteReady`](Self::WriteReady) may come at any
+/// time. The last event of a connection is always [`Closed`](Self::Closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output<'a> {
+    /// The final response head (informational `1xx` responses are skipped).
+    Head {
+        /// The request answered.
+        id: RequestId,
+        /// The status line and fields.
+        head: ResponseHead<'a>,
+    },
+    /// A piece of the body (mode [`BodyMode::Bytes`](crate::BodyMode::Bytes), or any error
+    /// response). Never empty.
+    Data {
+        /// The request answered.
+        id: RequestId,
+        /// The bytes.
+        data: &'a [u8],
+    },
+    /// One whole JSON message (mode [`BodyMode::Json`](crate::BodyMode::Json)), without the
+    /// whitespace between messages. Hand it to a JSON parser.
+    Json {
+        /// The request answered.
+        id: RequestId,
+        /// The message bytes.
+        message: &'a [u8],
+    },
+    /// A piece of a stdout/stderr frame (mode [`BodyMode::Stdcopy`](crate::BodyMode::Stdcopy)).
+    /// Frames are the daemon's write units, not lines. Never empty.
+    Frame {
+        /// The request answered.
+        id: RequestId,
+        /// The stream the bytes were written to.
+        stream: StreamKind,
+        /// The payload bytes.
+        data: &'a [u8],
+    },
+    /// A piece of the daemon's stream-3 error text (for example `Error grabbing logs: …`); an
+    /// [`Error`](Self::Error) with `DaemonSystemError` follows.
+    SystemError {
+        /// The request answered.
+        id: RequestId,
+        /// The text bytes (usually UTF-8).
+        text: &'a [u8],
+    },
+    /// A `101 Switching Protocols` head was received: the connection is now the raw stream of
+    /// this request. Reads arrive as `Frame` (or `Data`) pieces; write stdin with
+    /// [`write_stdin`](crate::Connection::write_stdin) and half-close with
+    /// [`close_stdin`](crate::Connection::close_stdin). The stream ends with `End` when the
+    /// daemon closes it.
+    Upgraded {
+        /// The request upgraded.
+        id: RequestId,
+    },
+    /// The response is complete (for an upgraded stream: the daemon closed it cleanly).
+    End {
+        /// The request answered.
+        id: RequestId,
+    },
+    /// The write queue drained after a [`write_body`](crate::Connection::write_body) or
+    /// [`write_stdin`](crate::Connection::write_stdin) call accepted fewer bytes than offered:
+    /// write more now.
+    WriteReady {
+        /// The request whose body or stdin can take more bytes.
+        id: RequestId,
+    },
+    /// The request failed; no more events come for it.
+    Error {
+        /// The request that failed.
+        id: RequestId,
+        /// Why.
+        error: Error,
+    },
+    /// The connection is closed: `error` is `None` for a clean end (the peer closed an idle
+    /// connection, or the last response said `Connection: close`). Nothing follows; drop the
+    /// connection.
+    Closed {
+        /// What closed it, if it failed.
+        error: Option<Error>,
+    },
+}
+
+impl Output<'_> {
+    /// The request this event belongs to (`None` for `Closed`).
+    pub const fn id(&self) -> Option<RequestId> {
+        match self {
+            Output::Head { id, .. }
+            | Output::Data { id, .. }
+            | Output::Json { id, .. }
+            | Output::Frame { id, .. }
+            | Output::SystemError { id, .. }
+            | Output::Upgraded { id }
+            | Output::End { id }
+            | Output::WriteReady { id }
+            | Output::Error { id, .. } => Some(*id),
+            Output::Closed { .. } => None,
+        }
+    }
+}
+
+/// A response head, borrowed from the read buffer (zero-copy; the decoder validated it
+/// strictly, so reading it back cannot fail).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ResponseHead<'a> {
+    /// The head bytes: status line, field lines, empty line (leading empty lines possible).
+    pub(crate) raw: &'a [u8],
+    pub(crate) version: Version,
+    pub(crate) status: u16,
+    pub(crate) body: BodyKind,
+    pub(crate) keep_alive: bool,
+}
+
+impl fmt::Debug for ResponseHead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseHead")
+            .field("status", &self.status)
+            .field("reason", &String::from_utf8_lossy(self.reason()))
+            .field("body", &self.body)
+            .field("headers", &self.headers().count())
+            .finish()
+    }
+}
+
+impl<'a> ResponseHead<'a> {
+    /// The HTTP version of the status line.
+    pub const fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The status code.
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// True for a 2xx status.
+    pub const fn is_success(&self) -> bool {
+        self.status >= 200 && self.status < 300
+    }
+
+    /// How the body is delimited.
+    pub const fn body_kind(&self) -> BodyKind {
+        self.body
+    }
+
+    /// Whether the head allows another request on the connection.
+    pub const fn keep_alive(&self) -> bool {
+        self.keep_alive
+    }
+
+    /// The status line, without CRLF.
+    fn status_line(&self) -> &'a [u8] {
+        let raw = strip_leading_crlf(self.raw);
+        let end = find_crlf(raw).unwrap_or(raw.len());
+        raw.get(..end).unwrap_or(&[])
+    }
+
+    /// The reason phrase as sent (free text; dockerd puts error detail there). May be empty.
+    pub fn reason(&self) -> &'a [u8] {
+        // `HTTP/1.1 200 OK`: the reason starts after the second space.
+        let line = self.status_line();
+        line.get(13..).unwrap_or(&[])
+    }
+
+    /// The header fields in order, duplicates kept.
+    pub fn headers(&self) -> HeaderLines<'a> {
+        let raw = strip_leading_crlf(self.raw);
+        let start = find_crlf(raw).map_or(raw.len(), |i| i + 2);
+        HeaderLines {
+            rest: raw.get(start..).unwrap_or(&[]),
+        }
+    }
+
+    /// The value of the first field with this name (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+}
+
+fn strip_leading_crlf(mut raw: &[u8]) -> &[u8] {
+    while let Some(rest) = raw.strip_prefix(b"\r\n") {
+        raw = rest;
+    }
+    raw
+}
+
+fn find_crlf(b: &[u8]) -> Option<usize> {
+    b.windows(2).position(|w| w == b"\r\n")
+}
+
+/// Iterator over the fields of a [`ResponseHead`]: `(name, value)` with the value's
+/// surrounding whitespace removed.
+#[derive(Debug, Clone)]
+pub struct HeaderLines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for HeaderLines<'a> {
+    type Item = (&'a str, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let end = find_crlf(self.rest)?;
+        let line = self.rest.get(..end)?;
+        if line.is_empty() {
+            self.rest = &[];
+            return None;
+        }
+        self.rest = self.rest.get(end + 2..).unwrap_or(&[]);
+        let colon = line.iter().position(|&b| b == b':')?;
+        let name = std::str::from_utf8(line.get(..colon)?).unwrap_or("");
+        let mut value = line.get(colon + 1..)?;
+        while let [b' ' | b'\t', rest @ ..] = value {
+            value = rest;
+        }
+        while let [rest @ .., b' ' | b'\t'] = value {
+            value = rest;
+        }
+        Some((name, value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_fields_read_back() {
+        let head = ResponseHead {
+            raw: b"\r\nHTTP/1.1 404 Not Found: no such thing\r\nA: 1\r\nContent-Type:  x/y \r\nA:\r\n\r\n",
+            version: Version::Http11,
+            status: 404,
+            body: BodyKind::None,
+            keep_alive: true,
+        };
+        assert_eq!(head.reason(), b"Not Found: no such thing");
+        let fields: Vec<_> = head.headers().collect();
+        assert_eq!(
+            fields,
+            [("A", &b"1"[..]), ("Content-Type", b"x/y"), ("A", b"")]
+        );
+        assert_eq!(head.header("content-type"), Some(&b"x/y"[..]));
+        assert_eq!(head.header("nope"), None);
+        let bare = ResponseHead {
+            raw: b"HTTP/1.1 200\r\n\r\n",
+            ..head
+        };
+        assert_eq!(bare.reason(), b"");
+        assert_eq!(bare.headers().count(), 0);
+    }
+}
