@@ -437,14 +437,17 @@ impl Client {
     /// [`Error::Api`] 404 for an unknown container, 500 if it cannot start.
     pub fn start_container(&self, id: &str) -> Result<()> {
         let p = plain(id);
-        self.call_ok(Call::new("POST", "/containers/{id}/start").params(&p))?
-            .body
-            .discard();
+        let resp = self.call(Call::new("POST", "/containers/{id}/start").params(&p))?;
+        if resp.status == 304 {
+            return Ok(());
+        }
+        resp.error_for_status()?.body.discard();
         Ok(())
     }
 
     /// `POST /containers/{id}/stop?t=`: SIGTERM, then SIGKILL after `timeout_secs` (the
     /// daemon's default 10 s). The head timeout is extended by `timeout_secs` for this call.
+    /// Stopping a stopped container is not an error (304).
     ///
     /// # Errors
     ///
@@ -470,7 +473,12 @@ impl Client {
             .params(&p)
             .opt("t", timeout_secs.map(|t| t.to_string()))
             .head_timeout(Some(head));
-        self.call_ok(call)?.body.discard();
+        let resp = self.call(call)?;
+        if resp.status == 304 {
+            // Already stopped.
+            return Ok(());
+        }
+        resp.error_for_status()?.body.discard();
         Ok(())
     }
 
