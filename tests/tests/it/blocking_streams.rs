@@ -1,1 +1,263 @@
-//! (in progress)
+//! The blocking client against the real dockerd: events, stats, build (with a `RUN` step, and
+//! an in-band failure), and a 1 GiB import streamed in constant memory.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use docksock::{BuildOptions, Client, Error, EventsOptions, LogsOptions, WaitOptions};
+use docksock_tests::tar::{TarBuilder, ZeroFileTar};
+use docksock_tests::{
+    busybox_image, daemon, proc_status_kib, reset_peak_rss, unique_name, ContainerGuard, ImageGuard,
+};
+use serde_json::{json, Value};
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+fn wait(docker: &Client, id: &str) -> i64 {
+    docker
+        .wait_container(
+            id,
+            &WaitOptions {
+                timeout: Some(Duration::from_secs(30)),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+}
+
+#[test]
+fn blocking_events_for_a_container_lifecycle() {
+    let Some(docker) = daemon() else { return };
+    let image = busybox_image(&docker);
+    let since = unix_now().saturating_sub(1);
+    let c = ContainerGuard::create(
+        &docker,
+        &unique_name("events"),
+        &json!({"Image": image, "Cmd": ["sh", "-c", "exit 4"]}),
+    );
+    docker.start_container(&c.id).unwrap();
+    assert_eq!(wait(&docker, &c.id), 4);
+    // `until` one second ahead: the daemon replays the backlog, holds the stream open until
+    // then, and ends it.
+    let until = unix_now() + 1;
+    let started = Instant::now();
+    let events = docker
+        .events(&EventsOptions {
+            since: Some(since.to_string()),
+            until: Some(until.to_string()),
+            filters: Some(json!({"type": ["container"], "container": [c.id]})),
+        })
+        .unwrap();
+    let events: Vec<Value> = events.collect::<Result<_, _>>().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| {
+            assert_eq!(e["Actor"]["ID"], c.id.as_str(), "{e}");
+            e["Action"].as_str().unwrap()
+        })
+        .collect();
+    let lifecycle: Vec<&str> = actions
+        .iter()
+        .copied()
+        .filter(|a| matches!(*a, "create" | "start" | "die"))
+        .collect();
+    assert_eq!(lifecycle, ["create", "start", "die"], "{actions:?}");
+    let die = events.iter().find(|e| e["Action"] == "die").unwrap();
+    assert_eq!(die["Actor"]["Attributes"]["exitCode"], "4", "{die}");
+
+    // A bad time is the daemon's error, before the stream starts.
+    let err = docker
+        .events(&EventsOptions {
+            since: Some("notatime".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { .. }), "{err:?}");
+}
+
+#[test]
+fn blocking_stats_one_shot_and_stream() {
+    let Some(docker) = daemon() else { return };
+    let image = busybox_image(&docker);
+    let c = ContainerGuard::create(
+        &docker,
+        &unique_name("stats"),
+        &json!({"Image": image, "Cmd": ["sleep", "300"]}),
+    );
+    docker.start_container(&c.id).unwrap();
+
+    let one = docker.stats(&c.id).unwrap();
+    assert!(one["read"].is_string(), "{one}");
+    assert!(one["memory_stats"].is_object(), "{one}");
+    assert!(
+        one["cpu_stats"]["cpu_usage"]["total_usage"].is_u64(),
+        "{one}"
+    );
+
+    let mut stream = docker.stats_stream(&c.id).unwrap();
+    let first = stream.next().unwrap().unwrap();
+    let second = stream.next().unwrap().unwrap();
+    assert!(first["read"].is_string() && second["read"].is_string());
+    assert_ne!(first["read"], second["read"], "two distinct samples");
+    drop(stream); // stops the stream (closes the connection)
+
+    // The client is still fine after dropping an open stream.
+    assert_eq!(
+        docker.inspect_container(&c.id).unwrap()["State"]["Running"],
+        true
+    );
+    let err = docker.stats("docksock-it-no-such-container").unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[test]
+fn blocking_build_with_run_step() {
+    let Some(docker) = daemon() else { return };
+    let image = busybox_image(&docker);
+    let tag = format!("docksock-test/built:{}", std::process::id());
+    let _image_guard = ImageGuard::new(&docker, tag.clone());
+    let dockerfile = format!("FROM {image}\nRUN echo built > /built\n");
+    let context = TarBuilder::new()
+        .file("Dockerfile", dockerfile.as_bytes())
+        .file("unused.txt", b"context files travel too\n")
+        .finish();
+    let messages = docker
+        .build_image(
+            &context[..],
+            &BuildOptions {
+                tag: Some(tag.clone()),
+                forcerm: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let messages: Vec<Value> = messages.collect::<Result<_, _>>().unwrap();
+    let text: String = messages
+        .iter()
+        .filter_map(|m| m["stream"].as_str())
+        .collect();
+    assert!(
+        text.contains("Step 2/2 : RUN echo built > /built"),
+        "{text}"
+    );
+    assert!(text.contains("Successfully tagged"), "{text}");
+    let id = messages
+        .iter()
+        .find_map(|m| m["aux"]["ID"].as_str())
+        .expect("aux ID message");
+    assert_eq!(docker.inspect_image(&tag).unwrap()["Id"], id);
+
+    // The RUN step's result is in the image.
+    let c = ContainerGuard::create(
+        &docker,
+        &unique_name("built"),
+        &json!({"Image": tag, "Cmd": ["cat", "/built"]}),
+    );
+    docker.start_container(&c.id).unwrap();
+    assert_eq!(wait(&docker, &c.id), 0);
+    let out = docker
+        .container_logs(&c.id, &LogsOptions::default())
+        .unwrap()
+        .collect_output()
+        .unwrap();
+    assert_eq!(out.stdout, b"built\n");
+}
+
+#[test]
+fn blocking_build_errors() {
+    let Some(docker) = daemon() else { return };
+    let image = busybox_image(&docker);
+
+    // A failing RUN: HTTP 200, then an in-band errorDetail.
+    let context = TarBuilder::new()
+        .file(
+            "Dockerfile",
+            format!("FROM {image}\nRUN exit 3\n").as_bytes(),
+        )
+        .finish();
+    let messages = docker
+        .build_image(
+            &context[..],
+            &BuildOptions {
+                forcerm: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut seen_step = false;
+    let mut failure = None;
+    for m in messages {
+        match m {
+            Ok(m) => {
+                seen_step |= m["stream"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("RUN exit 3"))
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    assert!(seen_step);
+    match failure {
+        Some(Error::Stream { message }) => {
+            assert!(message.contains("returned a non-zero code: 3"), "{message}")
+        }
+        other => panic!("expected an in-band Stream error, got {other:?}"),
+    }
+
+    // Errors before the build starts are statuses.
+    let no_dockerfile = TarBuilder::new()
+        .file("README", b"no Dockerfile here")
+        .finish();
+    let err = docker
+        .build_image(&no_dockerfile[..], &BuildOptions::default())
+        .unwrap_err();
+    match err {
+        Error::Api { status, message } => {
+            assert_eq!(status, 500);
+            assert!(
+                message.contains("Cannot locate specified Dockerfile"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn blocking_import_1gib_in_constant_memory() {
+    let Some(docker) = daemon() else { return };
+    const SIZE: u64 = 1 << 30;
+    let repo = "docksock-test/big";
+    let tag = format!("p{}", std::process::id());
+    let _guard = ImageGuard::new(&docker, format!("{repo}:{tag}"));
+    let tar = ZeroFileTar::new("zeros.bin", SIZE);
+    let streamed = tar.len();
+
+    // Peak RSS from here on: reset it where the kernel allows, so that earlier tests running
+    // in this process do not count.
+    let reset = reset_peak_rss();
+    let before = proc_status_kib("VmHWM").expect("VmHWM in /proc/self/status");
+    let started = Instant::now();
+    let id = docker.import_image(tar, repo, &tag).unwrap();
+    let elapsed = started.elapsed();
+    let after = proc_status_kib("VmHWM").expect("VmHWM");
+    let delta_kib = after.saturating_sub(before);
+    eprintln!(
+        "1 GiB import: {streamed} bytes streamed in {:.1} s; peak RSS {before} KiB -> {after} KiB \
+         (+{delta_kib} KiB, {:.1} MiB; peak reset: {reset})",
+        elapsed.as_secs_f64(),
+        delta_kib as f64 / 1024.0
+    );
+    assert!(id.starts_with("sha256:"), "{id}");
+    let size = docker.inspect_image(&id).unwrap()["Size"].as_u64().unwrap();
+    assert!(size >= SIZE, "image size {size}");
+    assert!(
+        delta_kib < 64 * 1024,
+        "peak RSS grew by {delta_kib} KiB while streaming 1 GiB"
+    );
+}
