@@ -1,0 +1,4 @@
+//! The `chunked_decoder` fuzz target; the body is `docksock_fuzz::run_target`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docksock_fuzz::run_target("chunked_decoder", data));

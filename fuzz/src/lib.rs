@@ -1,0 +1,69 @@
+//! Fuzz targets for docksock-proto, as library functions so that the thin `fuzz_targets/*`
+//! binaries (libFuzzer, nightly) and a stable `cargo test` replaying `seeds/` share one body.
+//!
+//! Every target checks more than "no panic": split invariance (the same events and the same
+//! verdict however the transport cuts the bytes), the zero-copy contract (slices lie in the
+//! input), and, where a plain reference is cheap to write, agreement with it.
+
+pub mod chunked;
+pub mod differential;
+pub mod encoder;
+pub mod json;
+pub mod reference;
+pub mod response;
+pub mod split;
+pub mod stdcopy;
+
+/// `tchar` of RFC 9110 §5.6.2, written out again (the core's table is private).
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Whether known core issues are fatal. By default they are tolerated (so that a long run keeps
+/// looking for new bugs instead of stopping at a known one); `DOCKSOCK_FUZZ_STRICT=1` makes
+/// every difference fatal, to check a fix. See `fuzz/regressions/README.md`.
+pub fn strict() -> bool {
+    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *STRICT.get_or_init(|| std::env::var_os("DOCKSOCK_FUZZ_STRICT").is_some_and(|v| v == "1"))
+}
+
+/// Known issue K1 (see `fuzz/regressions/README.md`): a field section (head or trailers) that
+/// is over its size limit *and* malformed past the limit gets `HeadTooLarge`/`TrailersTooLarge`
+/// when the limit is crossed before the bad byte arrives, and the malformation's class
+/// (`BareLf`, `BareCr`) when the whole section is in one input. The verdict (an error) and
+/// all events agree; only the class depends on the split.
+pub fn k1_same_verdict(a: &docksock_proto::Error, b: &docksock_proto::Error) -> bool {
+    use docksock_proto::{Error, PeerError};
+    let too_large = |e: &Error| {
+        matches!(e, Error::Peer(PeerError::HeadTooLarge | PeerError::TrailersTooLarge))
+    };
+    !strict() && a.is_peer() && b.is_peer() && (too_large(a) || too_large(b))
+}
+
+/// Runs the named target on one input (used by the replay test and by `scripts/fuzz`).
+pub fn run_target(name: &str, data: &[u8]) {
+    use libfuzzer_sys::arbitrary::{Arbitrary, Unstructured};
+    match name {
+        "response_decoder" => response::fuzz_response_decoder(data),
+        "chunked_decoder" => chunked::fuzz_chunked_decoder(data),
+        "stdcopy" => stdcopy::fuzz_stdcopy(data),
+        "json_splitter" => json::fuzz_json_splitter(data),
+        "decoder_differential" => differential::fuzz_decoder_differential(data),
+        "request_encoder" => {
+            if let Ok(input) = encoder::EncInput::arbitrary(&mut Unstructured::new(data)) {
+                encoder::fuzz_request_encoder(input);
+            }
+        }
+        other => panic!("unknown target {other}"),
+    }
+}
+
+/// The target names, in the order `scripts/fuzz` runs them.
+pub const TARGETS: [&str; 6] = [
+    "response_decoder",
+    "chunked_decoder",
+    "stdcopy",
+    "json_splitter",
+    "request_encoder",
+    "decoder_differential",
+];
