@@ -115,3 +115,6 @@ pub use request::{BodyMode, Config, Request};
 
 pub use docksock_proto;
 pub use mio;
+
+#[cfg(test)]
+mod tests;
