@@ -162,8 +162,10 @@ fn pipelined_head_not_modified_and_get_frame_correctly() {
 
 #[test]
 fn send_refusals_queue_nothing() {
-    let mut config = Config::default();
-    config.max_in_flight = 2;
+    let config = Config {
+        max_in_flight: 2,
+        ..Config::DEFAULT
+    };
     let mut p = pair(config);
     assert!(matches!(
         p.send(&get("/a b")),
@@ -224,8 +226,10 @@ fn reused_connection_closed_before_response_is_retryable() {
 
 #[test]
 fn peer_that_stops_reading_fires_the_write_deadline() {
-    let mut config = Config::default();
-    config.write_timeout = Some(Duration::from_millis(100));
+    let config = Config {
+        write_timeout: Some(Duration::from_millis(100)),
+        ..Config::DEFAULT
+    };
     let mut p = pair(config);
     let body = vec![b'x'; 8 << 20];
     let spec = RequestSpec::new("POST", "/images/load");
@@ -272,8 +276,10 @@ fn early_response_abandons_the_streamed_body() {
 
 #[test]
 fn json_message_over_the_cap_fails() {
-    let mut config = Config::default();
-    config.max_json_message = 16;
+    let config = Config {
+        max_json_message: 16,
+        ..Config::DEFAULT
+    };
     let mut p = pair(config);
     let a = p.send(&get("/events").mode(BodyMode::Json)).unwrap();
     p.peer_read_heads(1);
