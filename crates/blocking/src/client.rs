@@ -94,7 +94,7 @@ fn parse_host(host: &str) -> Result<PathBuf> {
     if let Some(path) = host.strip_prefix("unix://") {
         if path.is_empty() {
             return Err(Error::Config(format!(
-                "DOCKER_HOST={host} names no socket path (expected unix:///path/to/docker.sock)"
+                "Docker host {host:?} names no socket path (expected unix:///path/to/docker.sock)"
             )));
         }
         return Ok(PathBuf::from(path));
@@ -104,11 +104,11 @@ fn parse_host(host: &str) -> Result<PathBuf> {
     }
     match host.split_once("://") {
         Some((scheme, _)) => Err(Error::Config(format!(
-            "DOCKER_HOST={host}: the {scheme}:// scheme is not supported; docksock speaks only \
-             to a local Unix socket (unix:///var/run/docker.sock)"
+            "Docker host {host:?}: the {scheme}:// scheme is not supported; docksock speaks \
+             only to a local Unix socket (unix:///var/run/docker.sock)"
         ))),
         None => Err(Error::Config(format!(
-            "DOCKER_HOST={host} is neither unix:///path nor an absolute socket path"
+            "Docker host {host:?} is neither unix:///path nor an absolute socket path"
         ))),
     }
 }
@@ -485,7 +485,10 @@ impl Client {
         if let Some(host) = std::env::var_os("DOCKER_HOST") {
             let host = host.to_string_lossy();
             if !host.is_empty() {
-                b = b.host(&host)?;
+                b = b.host(&host).map_err(|e| match e {
+                    Error::Config(m) => Error::Config(format!("DOCKER_HOST: {m}")),
+                    other => other,
+                })?;
             }
         }
         if let Some(v) = std::env::var_os("DOCKER_API_VERSION") {
@@ -899,4 +902,62 @@ enum Step {
     Again,
     Head(OwnedHead, bool),
     Odd,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            parse_host("unix:///var/run/docker.sock").unwrap(),
+            PathBuf::from("/var/run/docker.sock")
+        );
+        assert_eq!(
+            parse_host("/tmp/d.sock").unwrap(),
+            PathBuf::from("/tmp/d.sock")
+        );
+        for bad in [
+            "tcp://1.2.3.4:2375",
+            "ssh://u@h",
+            "fd://",
+            "npipe:////./pipe/x",
+        ] {
+            let e = parse_host(bad).unwrap_err().to_string();
+            let scheme = bad.split("://").next().unwrap_or("");
+            assert!(e.contains(&format!("the {scheme}:// scheme")), "{e}");
+        }
+        assert!(parse_host("unix://").is_err());
+        assert!(parse_host("relative.sock").is_err());
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("1.41").unwrap(), ApiVersion::new(1, 41));
+        for bad in ["v1.41", "1", "1.41.0", " 1.41", "x"] {
+            assert!(matches!(parse_version(bad), Err(Error::Config(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_is_shareable() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Client>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Response>();
+        assert_send::<Hijacked>();
+        assert_send::<Error>();
+    }
+
+    #[test]
+    fn calls_build_queries() {
+        let call = Call::new("GET", "/x")
+            .flag("all", true)
+            .flag("size", false)
+            .opt("limit", Some("3"))
+            .opt("since", None::<&str>);
+        let q: Vec<(&str, &str)> = call.query.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+        assert_eq!(q, [("all", "1"), ("limit", "3")]);
+    }
 }

@@ -122,7 +122,8 @@ impl Error {
         matches!(self, Error::Timeout(_))
     }
 
-    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Error {
+    /// An [`Error::Io`] with what was being done.
+    pub fn io(context: impl Into<String>, source: io::Error) -> Error {
         Error::Io {
             context: context.into(),
             source,
@@ -136,9 +137,17 @@ impl Error {
         }
     }
 
-    /// Turns an `io::Error` that carries one of ours (from a `Read` impl of this crate) back
-    /// into it; wraps any other.
-    pub(crate) fn from_io(context: &str, e: io::Error) -> Error {
+    /// Recovers this crate's error from an `io::Error` returned by one of its `Read`/`Write`
+    /// impls ([`ResponseBody`](crate::ResponseBody), [`Hijacked`](crate::Hijacked)); wraps any
+    /// other `io::Error` as [`Error::Io`] with `context`.
+    ///
+    /// ```
+    /// use docksock::{Error, TimeoutKind};
+    ///
+    /// let plain = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+    /// assert!(matches!(Error::from_io("writing the tar", plain), Error::Io { .. }));
+    /// ```
+    pub fn from_io(context: &str, e: io::Error) -> Error {
         if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
             if let Some(inner) = e.into_inner() {
                 if let Ok(ours) = inner.downcast::<Error>() {

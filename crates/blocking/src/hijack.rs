@@ -344,3 +344,78 @@ impl<R: Read> Iterator for Demux<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Yields one byte per read: every frame header and payload is split.
+    struct Drip<'a>(&'a [u8]);
+
+    impl Read for Drip<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), out.first_mut()) {
+                (Some((&b, rest)), Some(slot)) => {
+                    *slot = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    const MUX: &[u8] = b"\x01\0\0\0\0\0\0\x03o1\n\x02\0\0\0\0\0\0\x03e1\n\x01\0\0\0\0\0\0\x00\
+                         \x01\0\0\0\0\0\0\x03o2\n";
+
+    #[test]
+    fn demux_whole_and_dripped() {
+        let whole = Demux::new(MUX, Mode::Multiplexed).collect_output().unwrap();
+        assert_eq!(whole.stdout, b"o1\no2\n");
+        assert_eq!(whole.stderr, b"e1\n");
+        let dripped = Demux::new(Drip(MUX), Mode::Multiplexed)
+            .collect_output()
+            .unwrap();
+        assert_eq!(dripped, whole);
+        let chunks: Vec<Chunk> = Demux::new(MUX, Mode::Multiplexed)
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(chunks.len(), 3);
+        assert_eq!(chunks[1].stream, StreamKind::Stderr);
+    }
+
+    #[test]
+    fn demux_raw_never_looks_at_the_bytes() {
+        // Bytes that would be a stdcopy header are data in raw mode.
+        let out = Demux::new(MUX, Mode::Raw).collect_output().unwrap();
+        assert_eq!(out.stdout, MUX);
+        assert!(out.stderr.is_empty());
+    }
+
+    #[test]
+    fn demux_errors() {
+        let syserr = b"\x01\0\0\0\0\0\0\x02ok\x03\0\0\0\0\0\0\x05boom\n";
+        let mut d = Demux::new(Drip(syserr), Mode::Multiplexed);
+        assert_eq!(d.next().unwrap().unwrap().data, b"o");
+        assert_eq!(d.next().unwrap().unwrap().data, b"k");
+        match d.next().unwrap() {
+            Err(Error::Stream { message }) => assert_eq!(message, "boom"),
+            other => panic!("{other:?}"),
+        }
+        assert!(d.next().is_none());
+
+        let err = Demux::new(&b"\x01\0\0\0\0\0\0\x09short"[..], Mode::Multiplexed)
+            .collect_output()
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Protocol(docksock_proto::Error::Peer(
+                docksock_proto::PeerError::TruncatedStdcopyFrame
+            ))
+        ));
+        let err = Demux::new(&b"\x07\0\0\0\0\0\0\x01x"[..], Mode::Multiplexed)
+            .collect_output()
+            .unwrap_err();
+        assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    }
+}

@@ -544,3 +544,27 @@ impl Iterator for JsonMessages {
         Some(item)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn inband_errors() {
+        let build = json!({
+            "errorDetail": {"code": 3, "message": "The command '/bin/sh -c exit 3' returned a non-zero code: 3"},
+            "error": "The command '/bin/sh -c exit 3' returned a non-zero code: 3"
+        });
+        assert_eq!(
+            inband_error(&build).as_deref(),
+            Some("The command '/bin/sh -c exit 3' returned a non-zero code: 3")
+        );
+        assert_eq!(
+            inband_error(&json!({"error": "pull failed"})).as_deref(),
+            Some("pull failed")
+        );
+        assert_eq!(inband_error(&json!({"stream": "Step 1/2"})), None);
+        assert_eq!(inband_error(&json!({"status": "x", "error": null})), None);
+    }
+}
