@@ -140,9 +140,11 @@ impl ClientBuilder {
         Ok(self)
     }
 
-    /// Bounds establishing a connection (default 5 s). A Unix-socket connect completes or fails
-    /// at once unless the daemon's accept backlog is full; the kernel's own give-up there is
-    /// reported as [`TimeoutKind::Connect`].
+    /// The connect timeout (default 5 s). A Unix-socket `connect` completes or fails at once
+    /// unless the daemon's accept backlog is full; std has no way to interrupt that wait for a
+    /// Unix socket, so the connect runs in the calling thread and a connect that took longer
+    /// than this (or that the kernel gave up with `EAGAIN`/`ETIMEDOUT`) is reported as
+    /// [`TimeoutKind::Connect`] when it returns.
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.cfg.connect_timeout = timeout;
@@ -301,9 +303,11 @@ impl Inner {
             .max_head_bytes
             .max(limits.max_trailer_bytes)
             .saturating_add(READ_CHUNK);
-        let start = Instant::now();
+        let started = Instant::now();
         let conn = Conn::connect(&self.path, max_buf)?;
-        if start.elapsed() > self.cfg.connect_timeout {
+        if started.elapsed() > self.cfg.connect_timeout {
+            // The connect blocked (a full accept backlog) for longer than allowed: the daemon
+            // is not keeping up; report it as the timeout it is.
             return Err(Error::Timeout(TimeoutKind::Connect));
         }
         Ok(conn)
