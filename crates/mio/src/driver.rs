@@ -127,7 +127,12 @@ impl Driver {
     /// The registration error; the connection is dropped then.
     pub fn insert(&mut self, mut conn: Connection) -> io::Result<ConnId> {
         let index = self.free.pop().unwrap_or(self.slots.len());
-        conn.register(self.poll.registry(), Token(index))?;
+        if let Err(e) = conn.register(self.poll.registry(), Token(index)) {
+            if index < self.slots.len() {
+                self.free.push(index);
+            }
+            return Err(e);
+        }
         let slot = Slot {
             conn: Some(conn),
             dirty: false,
@@ -304,23 +309,27 @@ impl Driver {
         }
         let full_scan = self.earliest.is_some_and(|e| e <= now);
         let dirty = std::mem::take(&mut self.dirty);
-        if full_scan {
-            let mut earliest: Option<Instant> = None;
-            for index in 0..self.slots.len() {
-                if let Some(d) = self.service(index, now, &mut f) {
-                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
-                }
-            }
-            self.earliest = earliest;
+        // Connections that want service again at once (events queued, or reading to resume
+        // after back-pressure) go back on the dirty list rather than into `earliest`, so that
+        // they do not force a scan of every connection.
+        let mut again = Vec::new();
+        let mut earliest = if full_scan { None } else { self.earliest };
+        let indices: Box<dyn Iterator<Item = usize>> = if full_scan {
+            Box::new(0..self.slots.len())
         } else {
-            for index in dirty.iter().copied() {
-                if let Some(d) = self.service(index, now, &mut f) {
-                    self.earliest = Some(self.earliest.map_or(d, |e| e.min(d)));
-                }
+            Box::new(dirty.iter().copied())
+        };
+        for index in indices {
+            match self.service(index, now, &mut f) {
+                Some(d) if d <= now => again.push(index),
+                Some(d) => earliest = Some(earliest.map_or(d, |e: Instant| e.min(d))),
+                None => {}
             }
         }
-        self.dirty = dirty;
-        self.dirty.clear();
+        self.earliest = earliest;
+        for index in again {
+            self.touch(index);
+        }
         Ok(())
     }
 
