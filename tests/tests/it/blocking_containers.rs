@@ -307,6 +307,67 @@ fn blocking_logs_interleaving_order() {
 }
 
 #[test]
+fn blocking_logs_follow_since_until() {
+    let Some(docker) = daemon() else { return };
+    let image = busybox_image(&docker);
+    let c = ContainerGuard::create(
+        &docker,
+        &unique_name("follow"),
+        &json!({"Image": image, "Cmd": ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done"]}),
+    );
+    docker.start_container(&c.id).unwrap();
+    // Follow a running container: lines arrive as they are written, and the stream ends
+    // when the container exits.
+    let started = Instant::now();
+    let mut logs = docker
+        .container_logs(
+            &c.id,
+            &LogsOptions {
+                follow: true,
+                idle_timeout: Some(Duration::from_secs(10)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut lines = Vec::new();
+    while let Some((kind, data)) = logs.next_chunk().unwrap() {
+        assert_eq!(kind, StreamKind::Stdout);
+        lines.push((
+            String::from_utf8_lossy(data).into_owned(),
+            started.elapsed(),
+        ));
+    }
+    let text: String = lines.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(text, "line1\nline2\nline3\n");
+    // Delivered as written (about 0.3 s apart), not buffered until the end.
+    let spread = lines[lines.len() - 1].1 - lines[0].1;
+    assert!(spread >= Duration::from_millis(400), "{lines:?}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(wait(&docker, &c.id), 0);
+
+    // since in the future and until in the past select nothing.
+    for (since, until) in [(Some("4102444800"), None), (None, Some("1"))] {
+        let out = docker
+            .container_logs(
+                &c.id,
+                &LogsOptions {
+                    since: since.map(str::to_owned),
+                    until: until.map(str::to_owned),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .collect_output()
+            .unwrap();
+        assert_eq!(
+            out,
+            docksock::Output::default(),
+            "since {since:?} until {until:?}"
+        );
+    }
+}
+
+#[test]
 fn blocking_tty_logs_are_raw() {
     let Some(docker) = daemon() else { return };
     let image = busybox_image(&docker);

@@ -250,3 +250,25 @@ fn blocking_raw_request_and_invalid_params() {
     );
     assert!(!matches!(err, Error::Timeout(TimeoutKind::Head)));
 }
+
+#[test]
+fn blocking_client_is_shared_between_threads() {
+    let Some(docker) = daemon() else { return };
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let docker = docker.clone();
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    if i % 2 == 0 {
+                        assert_eq!(docker.ping().unwrap().body, "OK");
+                    } else {
+                        assert!(docker.version().unwrap()["ApiVersion"].is_string());
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
