@@ -31,7 +31,8 @@ use crate::hijack::Demux;
 /// let mut resp = docker.request("GET", "/version", &[], &[], &[], docksock::Body::empty())?;
 /// assert_eq!(resp.status, 200);
 /// let mut text = String::new();
-/// resp.read_to_string(&mut text).map_err(|e| docksock::Error::io("reading", e))?;
+/// resp.read_to_string(&mut text)
+///     .map_err(|e| docksock::Error::from_io("reading /version", e))?;
 /// # Ok::<(), docksock::Error>(())
 /// ```
 #[derive(Debug)]
@@ -189,8 +190,9 @@ impl Read for Response {
 /// The body of a [`Response`]: a `Read` that drives the core decoder over the connection.
 ///
 /// Returns `Ok(0)` only at the true end of the body. An error (truncated body, timeout,
-/// protocol violation) is returned as an `io::Error` whose inner error is the crate's
-/// [`Error`] (`docksock::Error::from`-able via `into_inner`/`downcast`).
+/// protocol violation) is returned as an `io::Error` (kind `UnexpectedEof`, `TimedOut` or
+/// `InvalidData`) carrying the crate's [`Error`]; [`Error::from_io`] recovers it. After an
+/// error every read fails again: an error never turns into a clean end.
 pub struct ResponseBody {
     state: Option<State>,
     inner: Arc<Inner>,
