@@ -830,7 +830,9 @@ impl Connection {
                     self.stats.bytes_read += n as u64;
                     self.stats.peak_buffered = self.stats.peak_buffered.max(self.rend - self.rhead);
                 }
+                // Drained: mio (edge-triggered) reports the next arrival as a new event.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // A signal interrupted the call before any byte moved: try again.
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     // Bytes already received are still decoded; the error ends the stream.
@@ -919,10 +921,13 @@ impl Connection {
                     self.connected = true;
                     progressed = true;
                 }
+                // The socket buffer is full: the rest waits for a writable event (`flush`
+                // registers WRITABLE interest for it).
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.stats.write_would_block += 1;
                     break;
                 }
+                // A signal interrupted the call before any byte moved: try again.
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.write_failed(e.kind());
