@@ -242,6 +242,8 @@ pub struct Connection {
     queued: u64,
     shutdown_pending: bool,
     write_shut: bool,
+    /// The connection closes after the current response: nothing more may be sent.
+    closing: bool,
     write_error: Option<io::ErrorKind>,
     connected: bool,
 
@@ -297,6 +299,7 @@ impl Connection {
             queued: 0,
             shutdown_pending: false,
             write_shut: false,
+            closing: false,
             write_error: None,
             connected: false,
             pending: VecDeque::new(),
@@ -397,6 +400,7 @@ impl Connection {
             && !self.eof
             && self.write_error.is_none()
             && !self.write_shut
+            && !self.closing
             && self.inflight.len() < self.config.max_in_flight.max(1)
             && !self.inflight.iter().any(|r| r.exclusive)
             && (!self.inflight.is_empty() || self.decoder.map_or(true, |d| d.is_reusable()))
@@ -418,7 +422,12 @@ impl Connection {
         now: Instant,
     ) -> Result<RequestId, SendError> {
         self.last_now = now;
-        if self.phase != Phase::Http || self.eof || self.write_error.is_some() || self.write_shut {
+        if self.phase != Phase::Http
+            || self.eof
+            || self.write_error.is_some()
+            || self.write_shut
+            || self.closing
+        {
             return Err(SendError::Closed);
         }
         if !self.can_send(request) {
@@ -1194,15 +1203,19 @@ impl Connection {
                 self.rhead = self.dpos;
                 front.stage = Stage::Body;
                 front.streaming = head.status() / 100 == 2 && front.mode != BodyMode::Bytes;
-                if let Some(body) = front.body.as_mut() {
-                    if !body.encoder.is_finished() {
-                        // The daemon answered before the body was complete: stop sending it and
-                        // close after the response (RFC 9112 §9.5; dockerd drains or closes).
+                let unsent = front.end_offset.map_or(true, |o| o > self.written);
+                if unsent {
+                    // The daemon answered before the request (its body) was completely
+                    // written: stop sending it, and anything queued behind it, and close after
+                    // the response (RFC 9112 §9.5): the connection is not clean.
+                    if let Some(body) = front.body.as_mut() {
                         body.abandoned = true;
-                        front.close_after = true;
-                        front.want_write_ready = false;
-                        self.wq.truncate(self.wpos);
                     }
+                    front.close_after = true;
+                    front.want_write_ready = false;
+                    self.wq.truncate(self.wpos);
+                    self.queued = self.written + (self.wq.len() - self.wpos) as u64;
+                    self.closing = true;
                 }
                 self.front_since = self.last_now;
                 self.last_read = self.last_now;

@@ -319,3 +319,22 @@ fn close_cancels_outstanding_requests() {
     assert!(n > 0);
     assert_eq!(p.peer.read(&mut buf).unwrap(), 0, "socket closed");
 }
+
+#[test]
+fn early_response_to_a_partly_written_request_is_not_reused() {
+    let mut p = pair(Config::default());
+    let body = vec![b'x'; 8 << 20];
+    let spec = RequestSpec::new("POST", "/images/load");
+    let a = p.send(&Request::new(spec).body(&body)).unwrap();
+    let b = p.send(&get("/_ping")).unwrap();
+    p.peer_read_heads(1);
+    // Answer (keep-alive!) while most of the body is still unsent.
+    p.peer
+        .write_all(b"HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\n\r\n")
+        .unwrap();
+    p.until(|log| log.iter().any(|(_, e)| matches!(e, Ev::Closed(_))));
+    assert_eq!(p.of(a), [Ev::Head(413), Ev::End]);
+    assert_eq!(p.of(b), [Ev::Error(Error::NotAnswered)]);
+    assert_eq!(p.log.last(), Some(&(None, Ev::Closed(None))));
+    assert!(p.conn.stats().bytes_written < body.len() as u64);
+}
