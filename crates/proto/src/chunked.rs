@@ -11,7 +11,8 @@ use crate::head::{parse_fields, Headers, SectionScan};
 pub enum ChunkedEvent<'a> {
     /// All input was used (possibly some framing bytes); call again with more.
     NeedMore,
-    /// Body data.
+    /// Body data: always the last bytes of what the call consumed
+    /// (`data == &input[consumed - data.len()..consumed]`).
     Data(&'a [u8]),
     /// The trailer section (only when it has at least one field).
     Trailers(Headers<'a>),

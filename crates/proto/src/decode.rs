@@ -73,7 +73,9 @@ pub enum Event<'a> {
     Informational(Head<'a>),
     /// The head of the final response.
     Head(Head<'a>),
-    /// A piece of the body.
+    /// A piece of the body. It is always the last bytes of what the call consumed
+    /// (`data == &input[consumed - data.len()..consumed]`), so a driver can locate it in its
+    /// own buffer by position.
     Data(&'a [u8]),
     /// The trailer section of a chunked body (only when it has fields).
     Trailers(Headers<'a>),

@@ -103,6 +103,9 @@ pub enum PeerError {
     TruncatedJson,
     /// An `Api-Version` value is not `MAJOR.MINOR` in plain digits.
     InvalidApiVersion,
+    /// The daemon's API versions do not overlap the range this client supports (it is too old
+    /// or too new). Not a wire violation, but a property of the peer, not of the caller.
+    UnsupportedApiVersion,
 }
 
 /// A misuse by the caller: invalid input to the encoder, or an API called out of order.
@@ -151,8 +154,6 @@ pub enum MisuseError {
     ConnectionNotReusable,
     /// A version string passed by the caller is not `MAJOR.MINOR`, or a range is empty.
     InvalidApiVersion,
-    /// The daemon's API version is outside the range this client supports.
-    UnsupportedApiVersion,
 }
 
 impl Error {
@@ -214,6 +215,7 @@ impl PeerError {
             JsonMessageTooLarge => "json-message-too-large",
             TruncatedJson => "truncated-json",
             InvalidApiVersion => "invalid-api-version",
+            UnsupportedApiVersion => "unsupported-api-version",
         }
     }
 }
@@ -240,7 +242,6 @@ impl MisuseError {
             InvalidState => "invalid-state",
             ConnectionNotReusable => "connection-not-reusable",
             InvalidApiVersion => "invalid-api-version",
-            UnsupportedApiVersion => "unsupported-api-version",
         }
     }
 }
@@ -294,6 +295,7 @@ impl fmt::Display for PeerError {
             JsonMessageTooLarge => "JSON message exceeds the size cap",
             TruncatedJson => "stream ended inside a JSON message",
             InvalidApiVersion => "invalid API version string",
+            UnsupportedApiVersion => "the daemon's API versions are outside the supported range",
         })
     }
 }
@@ -324,7 +326,6 @@ impl fmt::Display for MisuseError {
                 InvalidState => "decoder driven out of order",
                 ConnectionNotReusable => "connection is not reusable for another response",
                 InvalidApiVersion => "invalid API version",
-                UnsupportedApiVersion => "API version outside the supported range",
                 BufferTooSmall { .. } => "output buffer too small",
             }),
         }

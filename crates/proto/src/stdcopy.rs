@@ -82,7 +82,9 @@ pub enum Mode {
     Raw,
 }
 
-/// A piece of output, borrowed from the input passed to [`Demuxer::decode`].
+/// A piece of output, borrowed from the input passed to [`Demuxer::decode`]. The piece is
+/// always the last bytes of what that call consumed (`&input[consumed - len..consumed]`), so a
+/// driver can locate it in its own buffer by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Frame<'a> {
     /// A piece of a frame's payload on `stream`: never empty.

@@ -132,7 +132,7 @@ impl core::str::FromStr for ApiVersion {
 /// * [`MisuseError::InvalidApiVersion`] when `client_min > client_max` (an empty range).
 /// * [`PeerError::InvalidApiVersion`] when `daemon_min > daemon_max` (the daemon contradicts
 ///   itself).
-/// * [`MisuseError::UnsupportedApiVersion`] when the ranges do not overlap: the daemon's newest
+/// * [`PeerError::UnsupportedApiVersion`] when the ranges do not overlap: the daemon's newest
 ///   is below `client_min`, or the daemon's oldest is above `client_max`.
 pub fn negotiate(
     daemon_max: ApiVersion,
@@ -148,11 +148,11 @@ pub fn negotiate(
             return Err(Error::Peer(PeerError::InvalidApiVersion));
         }
         if dmin > client_max {
-            return Err(Error::Misuse(MisuseError::UnsupportedApiVersion));
+            return Err(Error::Peer(PeerError::UnsupportedApiVersion));
         }
     }
     if daemon_max < client_min {
-        return Err(Error::Misuse(MisuseError::UnsupportedApiVersion));
+        return Err(Error::Peer(PeerError::UnsupportedApiVersion));
     }
     // Both ranges are non-empty and overlap, so min(daemon_max, client_max) lies in both.
     Ok(core::cmp::min(daemon_max, client_max))

@@ -80,6 +80,11 @@ fn run(methods: &[&str], input: &[u8], pieces: &[usize], eof: bool, limits: Limi
                 }
             };
             assert!(step.consumed <= buf.len() - start);
+            if let Event::Data(d) = step.event {
+                // Data is the tail of what was consumed, in the caller's buffer.
+                let at = start + step.consumed - d.len();
+                assert!(std::ptr::eq(d.as_ptr(), buf[at..].as_ptr()));
+            }
             start += step.consumed;
             match step.event {
                 Event::NeedMore => break,

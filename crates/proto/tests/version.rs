@@ -10,7 +10,7 @@ const fn v(major: u16, minor: u16) -> ApiVersion {
 
 const PEER_INVALID: Error = Error::Peer(PeerError::InvalidApiVersion);
 const MISUSE_INVALID: Error = Error::Misuse(MisuseError::InvalidApiVersion);
-const UNSUPPORTED: Error = Error::Misuse(MisuseError::UnsupportedApiVersion);
+const UNSUPPORTED: Error = Error::Peer(PeerError::UnsupportedApiVersion);
 
 static VERSION_V141: &[u8] = include_bytes!("../../../tests/wire/version_v141.response");
 
