@@ -1,0 +1,127 @@
+//! End to end over a Unix socket: keep-alive `GET /v1.41/_ping` round trips against an
+//! in-process server replaying dockerd's exact answer (`tests/wire/ping_get_v141.response`),
+//! by the docksock blocking client, by a minimal hand-written `UnixStream` + `httparse` loop
+//! (the floor: one write, one read, one parse), and by hyper 1.x's HTTP/1 client over a tokio
+//! `UnixStream` on a current-thread runtime.
+//!
+//! Pin client and server to one CPU so that the figure is the work done, not the scheduler's
+//! cross-core wakeups: `taskset -c 0 cargo bench -p docksock-benches --bench e2e` (see
+//! `BENCHMARKS.md`).
+// `criterion_group!` generates a public function that cannot carry a doc comment.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use docksock::{ApiVersion, Body, Client};
+use docksock_benches::PingServer;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+
+const REQUEST: &[u8] = b"GET /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n";
+
+/// The floor: write the request, read until the head and `Content-Length` body are in.
+struct HandWritten {
+    stream: UnixStream,
+    buf: Vec<u8>,
+}
+
+impl HandWritten {
+    fn round_trip(&mut self) -> usize {
+        self.stream.write_all(REQUEST).expect("write");
+        let mut len = 0;
+        loop {
+            let n = self.stream.read(&mut self.buf[len..]).expect("read");
+            assert!(n > 0, "server closed");
+            len += n;
+            let mut headers = [httparse::EMPTY_HEADER; 16];
+            let mut resp = httparse::Response::new(&mut headers);
+            if let httparse::Status::Complete(head) = resp.parse(&self.buf[..len]).expect("parse") {
+                let cl: usize = resp
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
+                    .expect("content-length");
+                while len < head + cl {
+                    let n = self.stream.read(&mut self.buf[len..]).expect("read body");
+                    assert!(n > 0, "server closed");
+                    len += n;
+                }
+                return black_box(&self.buf[head..head + cl]).len();
+            }
+        }
+    }
+}
+
+fn round_trips(c: &mut Criterion) {
+    let server = PingServer::start();
+    let mut g = c.benchmark_group("e2e/ping_keepalive");
+    g.measurement_time(Duration::from_secs(8));
+
+    // docksock: the version is pinned so that no negotiation ping is mixed in.
+    let client = Client::builder()
+        .socket(server.path())
+        .api_version(ApiVersion::new(1, 41))
+        .build();
+    assert_eq!(client.ping().expect("ping").body, "OK");
+    g.bench_function("docksock_ping", |b| {
+        b.iter(|| black_box(client.ping().expect("ping")))
+    });
+    g.bench_function("docksock_request", |b| {
+        b.iter(|| {
+            let resp = client
+                .request("GET", "/_ping", &[], &[], &[], Body::empty())
+                .expect("request");
+            black_box(resp.bytes().expect("body"))
+        })
+    });
+
+    let mut hand = HandWritten {
+        stream: UnixStream::connect(server.path()).expect("connect"),
+        buf: vec![0u8; 4096],
+    };
+    assert_eq!(hand.round_trip(), 2);
+    g.bench_function("handwritten_httparse", |b| b.iter(|| hand.round_trip()));
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("runtime");
+    let mut sender = rt.block_on(async {
+        let stream = tokio::net::UnixStream::connect(server.path())
+            .await
+            .expect("connect");
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        sender
+    });
+    g.bench_function("hyper", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    sender.ready().await.expect("ready");
+                    let req = hyper::Request::get("/v1.41/_ping")
+                        .header("Host", "api.moby.localhost")
+                        .body(Empty::<Bytes>::new())
+                        .expect("request");
+                    let resp = sender.send_request(req).await.expect("send");
+                    let body = resp.into_body().collect().await.expect("body").to_bytes();
+                    assert_eq!(black_box(body).len(), 2);
+                }
+                start.elapsed()
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, round_trips);
+criterion_main!(benches);
