@@ -110,12 +110,12 @@ impl Conn {
         }
     }
 
-    /// The position of `piece` (a slice of [`unread`](Self::unread)) in the buffer.
-    pub(crate) fn offset_of(&self, piece: &[u8]) -> usize {
-        (piece.as_ptr() as usize).saturating_sub(self.buf.as_ptr() as usize)
+    /// The buffer position of the first byte of [`unread`](Self::unread).
+    pub(crate) fn position(&self) -> usize {
+        self.pos
     }
 
-    /// The buffer bytes `range` (positions from [`offset_of`](Self::offset_of)).
+    /// The buffer bytes `start..end` (positions as from [`position`](Self::position)).
     pub(crate) fn buffered(&self, start: usize, end: usize) -> &[u8] {
         self.buf.get(start..end).unwrap_or(&[])
     }

@@ -269,14 +269,12 @@ impl<R: Read> Demux<R> {
         loop {
             if self.pos < self.end {
                 let input = self.buf.get(self.pos..self.end).unwrap_or(&[]);
-                let base = input.as_ptr() as usize;
                 let (used, frame) = self.demuxer.decode(input)?;
-                let start = self.pos;
                 self.pos += used;
                 match frame {
                     Some(Frame::Data { stream, data, .. }) => {
-                        let a = start + (data.as_ptr() as usize).saturating_sub(base);
-                        return Ok(Some((stream, a, a + data.len())));
+                        // The core puts a piece at the tail of what it consumed.
+                        return Ok(Some((stream, self.pos - data.len(), self.pos)));
                     }
                     Some(Frame::SystemError { text, frame_end }) => {
                         self.syserr.extend_from_slice(text);

@@ -299,8 +299,9 @@ impl ResponseBody {
                 };
                 let step = match d.event {
                     Event::Data(data) => {
-                        let off = st.conn.offset_of(data);
-                        Step::Data(off, off + data.len())
+                        // The core puts data at the tail of what it consumed.
+                        let end = st.conn.position() + d.consumed;
+                        Step::Data(end - data.len(), end)
                     }
                     Event::NeedMore => Step::NeedMore,
                     Event::Trailers(_) => Step::Skip,
