@@ -63,6 +63,22 @@ impl<'a> Headers<'a> {
         Headers { raw, count }
     }
 
+    /// The field lines as received, each ending in CRLF (without the final empty line). A
+    /// driver that must keep a head past the input buffer copies these bytes and reads them
+    /// again with [`from_raw`](Self::from_raw).
+    pub const fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Reads field lines kept from [`raw`](Self::raw). Other bytes are not validated again:
+    /// iterating them never panics, but yields only what parses as `name:value` lines.
+    pub fn from_raw(raw: &'a [u8]) -> Self {
+        Headers {
+            raw,
+            count: memchr::memchr_iter(b'\n', raw).count(),
+        }
+    }
+
     /// An empty field section.
     pub const fn empty() -> Self {
         Headers { raw: b"", count: 0 }
@@ -532,5 +548,9 @@ mod tests {
         let v: [(&str, &[u8]); 3] = [("A", b"x y"), ("B", b"\xff"), ("A", b"z")];
         assert!(h.iter().map(|h| (h.name, h.value)).eq(v.iter().copied()));
         assert_eq!(h.get("a"), Some(b"x y".as_slice()));
+        let kept = h.raw().to_vec();
+        let again = Headers::from_raw(&kept);
+        assert_eq!(again.len(), 3);
+        assert!(again.iter().eq(h.iter()));
     }
 }
