@@ -1248,9 +1248,9 @@ impl Connection {
                 })
             }
             Event::Data(data) => {
-                let offset = (data.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
-                let start = base + offset.min(consumed);
-                let end = (start + data.len()).min(self.dpos);
+                // The core puts data at the tail of what it consumed.
+                let end = (base + consumed).min(self.dpos);
+                let start = end.saturating_sub(data.len());
                 if front.streaming {
                     self.piece = Some((start, end));
                     self.rhead = start;
@@ -1392,10 +1392,10 @@ impl Connection {
                         if self.piece.is_none() {
                             self.rhead = self.dpos;
                         }
+                        // The core puts a piece at the tail of what it consumed.
                         let range_of = |d: &[u8]| {
-                            let off = (d.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
-                            let s = start + off.min(used);
-                            (s, (s + d.len()).min(end))
+                            let e = (start + used).min(end);
+                            (e.saturating_sub(d.len()), e)
                         };
                         match frame {
                             Some(Frame::Data { stream, data, .. }) => {

@@ -108,9 +108,10 @@ mod output;
 mod request;
 
 pub use conn::{Connection, Stats};
+pub use docksock_proto::{Header, Headers};
 pub use driver::{ConnId, Driver};
 pub use error::{Error, SendError, TimeoutKind};
-pub use output::{HeaderLines, Output, RequestId, ResponseHead};
+pub use output::{Output, RequestId, ResponseHead};
 pub use request::{BodyMode, Config, Request};
 
 pub use docksock_proto;

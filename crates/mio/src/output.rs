@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use docksock_proto::stdcopy::StreamKind;
-use docksock_proto::{BodyKind, Version};
+use docksock_proto::{BodyKind, Headers, Version};
 
 use crate::Error;
 
@@ -163,7 +163,7 @@ impl fmt::Debug for ResponseHead<'_> {
             .field("status", &self.status)
             .field("reason", &String::from_utf8_lossy(self.reason()))
             .field("body", &self.body)
-            .field("headers", &self.headers().count())
+            .field("headers", &self.headers().len())
             .finish()
     }
 }
@@ -208,20 +208,18 @@ impl<'a> ResponseHead<'a> {
         line.get(13..).unwrap_or(&[])
     }
 
-    /// The header fields in order, duplicates kept.
-    pub fn headers(&self) -> HeaderLines<'a> {
+    /// The header fields in order, duplicates kept, read with the core's iterator.
+    pub fn headers(&self) -> Headers<'a> {
         let raw = strip_leading_crlf(self.raw);
         let start = find_crlf(raw).map_or(raw.len(), |i| i + 2);
-        HeaderLines {
-            rest: raw.get(start..).unwrap_or(&[]),
-        }
+        // Without the final empty line.
+        let end = raw.len().saturating_sub(2).max(start);
+        Headers::from_raw(raw.get(start..end).unwrap_or(&[]))
     }
 
     /// The value of the first field with this name (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
-        self.headers()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.headers().get(name)
     }
 }
 
@@ -234,37 +232,6 @@ fn strip_leading_crlf(mut raw: &[u8]) -> &[u8] {
 
 fn find_crlf(b: &[u8]) -> Option<usize> {
     b.windows(2).position(|w| w == b"\r\n")
-}
-
-/// Iterator over the fields of a [`ResponseHead`]: `(name, value)` with the value's
-/// surrounding whitespace removed.
-#[derive(Debug, Clone)]
-pub struct HeaderLines<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Iterator for HeaderLines<'a> {
-    type Item = (&'a str, &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let end = find_crlf(self.rest)?;
-        let line = self.rest.get(..end)?;
-        if line.is_empty() {
-            self.rest = &[];
-            return None;
-        }
-        self.rest = self.rest.get(end + 2..).unwrap_or(&[]);
-        let colon = line.iter().position(|&b| b == b':')?;
-        let name = std::str::from_utf8(line.get(..colon)?).unwrap_or("");
-        let mut value = line.get(colon + 1..)?;
-        while let [b' ' | b'\t', rest @ ..] = value {
-            value = rest;
-        }
-        while let [rest @ .., b' ' | b'\t'] = value {
-            value = rest;
-        }
-        Some((name, value))
-    }
 }
 
 #[cfg(test)]
@@ -281,7 +248,7 @@ mod tests {
             keep_alive: true,
         };
         assert_eq!(head.reason(), b"Not Found: no such thing");
-        let fields: Vec<_> = head.headers().collect();
+        let fields: Vec<_> = head.headers().iter().map(|h| (h.name, h.value)).collect();
         assert_eq!(
             fields,
             [("A", &b"1"[..]), ("Content-Type", b"x/y"), ("A", b"")]
@@ -293,6 +260,6 @@ mod tests {
             ..head
         };
         assert_eq!(bare.reason(), b"");
-        assert_eq!(bare.headers().count(), 0);
+        assert_eq!(bare.headers().len(), 0);
     }
 }
