@@ -81,6 +81,25 @@ fn round_trips(c: &mut Criterion) {
         })
     });
 
+    // The same, reading the body through `Read` into a small stack buffer: the client's own
+    // cost without `bytes()`'s whole-body buffer.
+    g.bench_function("docksock_request_read", |b| {
+        b.iter(|| {
+            let mut resp = client
+                .request("GET", "/_ping", &[], &[], &[], Body::empty())
+                .expect("request");
+            let mut buf = [0u8; 64];
+            let mut n = 0;
+            loop {
+                match resp.read(&mut buf[n..]).expect("body") {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            assert_eq!(black_box(&buf[..n]), b"OK");
+        })
+    });
+
     let mut hand = HandWritten {
         stream: UnixStream::connect(server.path()).expect("connect"),
         buf: vec![0u8; 4096],

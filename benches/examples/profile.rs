@@ -1,0 +1,118 @@
+//! A fixed workload for `valgrind --tool=callgrind` (instruction counts are stable on a noisy
+//! machine, unlike times): the cases where docksock-proto misses its target against a peer.
+//!
+//! ```text
+//! cargo build -p docksock-benches --example profile --profile bench
+//! valgrind --tool=callgrind --callgrind-out-file=cg.out \
+//!     target/release/examples/profile head|chunked64|httparse_head|pico_head|pico_chunked64
+//! strace -f -c target/release/examples/profile e2e_docksock|e2e_hand   # syscalls per ping
+//! callgrind_annotate --auto=yes cg.out
+//! ```
+#![allow(unsafe_code)] // picohttpparser is C.
+
+use std::hint::black_box;
+
+use docksock_benches::{chunked_body, split_head, wire};
+use docksock_proto::{ChunkedDecoder, ChunkedEvent, Event, Limits, ResponseDecoder};
+use picohttpparser_sys::{phr_chunked_decoder, phr_decode_chunked, phr_header, phr_parse_response};
+
+fn main() {
+    let what = std::env::args().nth(1).unwrap_or_else(|| "head".into());
+    let version = wire("version_v141");
+    let head = split_head(&version).0.to_vec();
+    let body = chunked_body(1 << 20, 64);
+    let mut n = 0usize;
+    match what.as_str() {
+        "head" => {
+            for _ in 0..10_000 {
+                let mut dec = ResponseDecoder::new("GET");
+                if let Ok(s) = dec.decode(black_box(&head)) {
+                    n += usize::from(matches!(s.event, Event::Head(_)));
+                }
+            }
+        }
+        "httparse_head" => {
+            for _ in 0..10_000 {
+                let mut h = [httparse::EMPTY_HEADER; 32];
+                let mut r = httparse::Response::new(&mut h);
+                n += usize::from(r.parse(black_box(&head)).is_ok());
+            }
+        }
+        "pico_head" => {
+            for _ in 0..10_000 {
+                let (mut minor, mut status, mut msg, mut msg_len) = (0, 0, std::ptr::null(), 0);
+                let mut h = [phr_header::default(); 32];
+                let mut num = h.len();
+                // SAFETY: valid buffer and out-pointers to locals.
+                let r = unsafe {
+                    phr_parse_response(
+                        black_box(&head).as_ptr().cast(),
+                        head.len(),
+                        &mut minor,
+                        &mut status,
+                        &mut msg,
+                        &mut msg_len,
+                        h.as_mut_ptr(),
+                        &mut num,
+                        0,
+                    )
+                };
+                n += usize::from(r > 0);
+            }
+        }
+        "chunked64" => {
+            for _ in 0..20 {
+                let mut dec = ChunkedDecoder::new(&Limits::DEFAULT);
+                let mut input = black_box(&body[..]);
+                loop {
+                    let (used, ev) = dec.decode(input).expect("valid");
+                    input = &input[used..];
+                    match ev {
+                        ChunkedEvent::Data(d) => n += black_box(d).len(),
+                        _ => break,
+                    }
+                }
+            }
+        }
+        "pico_chunked64" => {
+            for _ in 0..20 {
+                let mut buf = body.clone();
+                // SAFETY: zero-filled is the documented initial state.
+                let mut dec: phr_chunked_decoder = unsafe { std::mem::zeroed() };
+                let mut size = buf.len();
+                // SAFETY: valid writable buffer of `size` bytes.
+                unsafe { phr_decode_chunked(&mut dec, buf.as_mut_ptr().cast(), &mut size) };
+                n += size;
+            }
+        }
+        "e2e_docksock" | "e2e_hand" => {
+            // 1000 keep-alive pings: `strace -f -c` shows the syscalls per round trip.
+            let server = docksock_benches::PingServer::start();
+            if what == "e2e_docksock" {
+                let client = docksock::Client::builder()
+                    .socket(server.path())
+                    .api_version(docksock::ApiVersion::new(1, 41))
+                    .build();
+                for _ in 0..1000 {
+                    n += client.ping().expect("ping").body.len();
+                }
+            } else {
+                use std::io::{Read, Write};
+                let mut s =
+                    std::os::unix::net::UnixStream::connect(server.path()).expect("connect");
+                let mut buf = [0u8; 4096];
+                for _ in 0..1000 {
+                    s.write_all(b"GET /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n")
+                        .expect("write");
+                    let mut len = 0;
+                    while len < 289 {
+                        len += s.read(&mut buf[len..]).expect("read");
+                    }
+                    n += len;
+                }
+            }
+        }
+        other => panic!("unknown workload {other}"),
+    }
+    println!("{what}: {n}");
+}
