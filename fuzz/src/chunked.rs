@@ -44,7 +44,9 @@ pub fn run(input: &[u8], limits: &Limits, lengths: &[usize]) -> (Vec<CRec>, CFin
     for &l in lengths {
         received += l;
         loop {
-            budget = budget.checked_sub(1).expect("chunked decoder makes no progress");
+            budget = budget
+                .checked_sub(1)
+                .expect("chunked decoder makes no progress");
             let avail = &input[start..received];
             let (used, ev) = match dec.decode(avail) {
                 Ok(r) => r,
@@ -53,7 +55,11 @@ pub fn run(input: &[u8], limits: &Limits, lengths: &[usize]) -> (Vec<CRec>, CFin
                     return (events, CFinal::Failed(e));
                 }
             };
-            assert!(used <= avail.len(), "consumed {used} > input {}", avail.len());
+            assert!(
+                used <= avail.len(),
+                "consumed {used} > input {}",
+                avail.len()
+            );
             start += used;
             match ev {
                 ChunkedEvent::NeedMore => {
@@ -62,7 +68,10 @@ pub fn run(input: &[u8], limits: &Limits, lengths: &[usize]) -> (Vec<CRec>, CFin
                 }
                 ChunkedEvent::Data(d) => {
                     assert!(!d.is_empty(), "empty Data event");
-                    assert!(within(d, &avail[..used]), "Data not within the consumed input");
+                    assert!(
+                        within(d, &avail[..used]),
+                        "Data not within the consumed input"
+                    );
                     match events.last_mut() {
                         Some(CRec::Data(v)) => v.extend_from_slice(d),
                         _ => events.push(CRec::Data(d.to_vec())),
@@ -76,17 +85,32 @@ pub fn run(input: &[u8], limits: &Limits, lengths: &[usize]) -> (Vec<CRec>, CFin
                     let again = dec.decode(&avail[used..]);
                     assert_eq!(again, Ok((0, ChunkedEvent::End)));
                     events.push(CRec::End);
-                    return (events, CFinal::Done { rest: input.len() - start });
+                    return (
+                        events,
+                        CFinal::Done {
+                            rest: input.len() - start,
+                        },
+                    );
                 }
                 ChunkedEvent::End => {
                     assert!(dec.is_done());
                     events.push(CRec::End);
-                    return (events, CFinal::Done { rest: input.len() - start });
+                    return (
+                        events,
+                        CFinal::Done {
+                            rest: input.len() - start,
+                        },
+                    );
                 }
             }
         }
     }
-    (events, CFinal::Incomplete { unconsumed: received - start })
+    (
+        events,
+        CFinal::Incomplete {
+            unconsumed: received - start,
+        },
+    )
 }
 
 /// Asserts two runs are equal, tolerating known issue K1 unless strict.
@@ -101,16 +125,30 @@ fn same(a: &(Vec<CRec>, CFinal), b: &(Vec<CRec>, CFinal), what: &str) {
 
 /// `[flags] [split count] [split bytes…] [chunked body…]`; flags bit 0: tiny limits.
 pub fn fuzz_chunked_decoder(data: &[u8]) {
-    let Some((&flags, rest)) = data.split_first() else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
     let (spec, input) = take_spec(rest);
-    let limits = if flags & 1 != 0 { tiny_limits() } else { Limits::default() };
+    let limits = if flags & 1 != 0 {
+        tiny_limits()
+    } else {
+        Limits::default()
+    };
     let whole = run(input, &limits, &[input.len()]);
     let lengths = pieces(spec, input.len());
     let split = run(input, &limits, &lengths);
-    same(&whole, &split, &format!("split {lengths:?} changes the outcome"));
+    same(
+        &whole,
+        &split,
+        &format!("split {lengths:?} changes the outcome"),
+    );
     if lengths.len() > 1 {
         let bytewise = run(input, &limits, &vec![1; input.len()]);
-        same(&whole, &bytewise, "byte-by-byte feeding changes the outcome");
+        same(
+            &whole,
+            &bytewise,
+            "byte-by-byte feeding changes the outcome",
+        );
     }
     // The same body inside a response must give the same data and verdict.
     if let (events, CFinal::Done { rest }) = &whole {
@@ -135,7 +173,10 @@ pub fn fuzz_chunked_decoder(data: &[u8]) {
             })
             .flatten()
             .collect();
-        assert_eq!(data, got, "ChunkedDecoder and ResponseDecoder disagree on the body");
+        assert_eq!(
+            data, got,
+            "ChunkedDecoder and ResponseDecoder disagree on the body"
+        );
         assert!(
             matches!(out.end, crate::response::Final::Complete { .. }),
             "a body ChunkedDecoder accepts fails inside a response: {:?}",

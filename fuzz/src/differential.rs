@@ -12,12 +12,14 @@ use crate::response::{run, Final, HeadRec, Rec};
 /// Reads choices from the fuzz bytes; zeros once they run out (so every input is complete).
 pub struct Reader<'a> {
     data: &'a [u8],
+    /// Build a response in the accepted language (only blind mutations break it).
+    pub valid: bool,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `data`.
     pub fn new(data: &'a [u8]) -> Self {
-        Reader { data }
+        Reader { data, valid: false }
     }
 
     /// The next byte, or 0.
@@ -46,6 +48,16 @@ impl<'a> Reader<'a> {
         items[self.below(items.len())]
     }
 
+    /// One of `items`; in valid mode one of its first `valid` (the ones that keep a response
+    /// in the accepted language).
+    pub fn pick_in<T: Copy>(&mut self, items: &[T], valid: usize) -> T {
+        if self.valid {
+            items[self.below(valid)]
+        } else {
+            self.pick(items)
+        }
+    }
+
     /// Up to `max` raw bytes.
     pub fn bytes(&mut self, max: usize) -> &'a [u8] {
         let n = self.below(max + 1).min(self.data.len());
@@ -55,6 +67,7 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Field names: the first `NAMES_VALID` are tokens that leave the framing alone.
 const NAMES: &[&[u8]] = &[
     b"Content-Type",
     b"Date",
@@ -62,20 +75,22 @@ const NAMES: &[&[u8]] = &[
     b"Api-Version",
     b"Docker-Experimental",
     b"Connection",
+    b"X-A",
+    b"Ostype",
+    b"!#$%&'*+-.^_`|~",
+    b"Keep-Alive",
     b"Content-Length",
     b"Transfer-Encoding",
     b"content-length",
     b"TRANSFER-ENCODING",
-    b"X-A",
-    b"Ostype",
-    b"!#$%&'*+-.^_`|~",
     b"Bad Name",
     b"",
     b"X\x80",
     b" Folded",
-    b"Keep-Alive",
 ];
+const NAMES_VALID: usize = 10;
 
+/// Field values: the first `VALUES_VALID` are valid for any of the valid names.
 const VALUES: &[&[u8]] = &[
     b"application/json",
     b"text/plain; charset=utf-8",
@@ -85,13 +100,13 @@ const VALUES: &[&[u8]] = &[
     b"  padded  ",
     b"\t",
     b"caf\xc3\xa9 \xff",
-    b"a\x01b",
-    b"a\x7fb",
-    b"a\x00b",
     b"close",
     b"keep-alive",
     b"Keep-Alive, Upgrade",
     b"upgrade, close",
+    b"a\x01b",
+    b"a\x7fb",
+    b"a\x00b",
     b"chunked",
     b"Chunked",
     b"gzip, chunked",
@@ -108,6 +123,7 @@ const VALUES: &[&[u8]] = &[
     b"18446744073709551616",
     b"1_0",
 ];
+const VALUES_VALID: usize = 12;
 
 const REASONS: &[&[u8]] = &[
     b" OK",
@@ -118,42 +134,56 @@ const REASONS: &[&[u8]] = &[
     b" Bad Request: missing required Host header",
     b" UPGRADED",
     b" \x80\xff",
-    b" a\x01b",
     b" tab\there",
-    b"OK",
     b"  OK",
+    b" a\x01b",
+    b"OK",
 ];
+const REASONS_VALID: usize = 10;
 
 const STATUSES: &[&[u8]] = &[
-    b"200", b"200", b"200", b"201", b"204", b"304", b"404", b"500", b"101", b"100", b"103",
-    b"199", b"099", b"999", b"20", b"2000", b"2x0",
+    b"200", b"200", b"200", b"201", b"204", b"304", b"404", b"500", b"101", b"999", b"100", b"103",
+    b"199", b"099", b"20", b"2000", b"2x0",
 ];
+/// (A final 1xx is valid, but then the body is read as the next head.)
+const STATUSES_VALID: usize = 10;
 
 const VERSIONS: &[&[u8]] = &[
-    b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.0", b"HTTP/1.0",
-    b"HTTP/2.0", b"http/1.1", b"HTTP/1.1 ", b"HTTP/0.9",
+    b"HTTP/1.1",
+    b"HTTP/1.1",
+    b"HTTP/1.1",
+    b"HTTP/1.1",
+    b"HTTP/1.1",
+    b"HTTP/1.0",
+    b"HTTP/1.0",
+    b"HTTP/2.0",
+    b"http/1.1",
+    b"HTTP/1.1 ",
+    b"HTTP/0.9",
 ];
+const VERSIONS_VALID: usize = 7;
 
 const EXTENSIONS: &[&[u8]] = &[
     b";a",
     b";a=b",
     b"; a = \"q\\\"x\"",
     b" ;x",
+    b";a=\"\\\x80\"",
+    b";a=b;c",
+    b";a ; b",
+    b"\t;z=\"\"",
     b";",
     b"; =",
     b";a=\"\x01\"",
     b"  ",
     b";a=",
-    b";a=\"\\\x80\"",
-    b";a=b;c",
-    b";a ; b",
     b";a=\"x\" ",
-    b"\t;z=\"\"",
 ];
+const EXTENSIONS_VALID: usize = 8;
 
 /// A line end: CRLF, or rarely a bare LF or CR.
 fn eol(r: &mut Reader<'_>, out: &mut Vec<u8>) {
-    if r.one_in(48) {
+    if !r.valid && r.one_in(48) {
         out.extend_from_slice(r.pick(&[&b"\n"[..], b"\r", b"\r\r\n", b"\n\r"]));
     } else {
         out.extend_from_slice(b"\r\n");
@@ -168,10 +198,11 @@ enum Framing {
 }
 
 fn head(r: &mut Reader<'_>, out: &mut Vec<u8>, status: &[u8]) -> Framing {
-    out.extend_from_slice(r.pick(VERSIONS));
+    let version = r.pick_in(VERSIONS, VERSIONS_VALID);
+    out.extend_from_slice(version);
     out.push(b' ');
     out.extend_from_slice(status);
-    out.extend_from_slice(r.pick(REASONS));
+    out.extend_from_slice(r.pick_in(REASONS, REASONS_VALID));
     eol(r, out);
     let mut framing = Framing::None;
     let body_len = r.below(40);
@@ -183,6 +214,7 @@ fn head(r: &mut Reader<'_>, out: &mut Vec<u8>, status: &[u8]) -> Framing {
             eol(r, out);
             framing = Framing::Length(body_len);
         }
+        _ if r.valid && version == b"HTTP/1.0" => {}
         _ => {
             out.extend_from_slice(b"Transfer-Encoding: chunked");
             eol(r, out);
@@ -190,10 +222,14 @@ fn head(r: &mut Reader<'_>, out: &mut Vec<u8>, status: &[u8]) -> Framing {
         }
     }
     for _ in 0..r.below(5) {
-        let name = r.pick(NAMES);
-        let value: &[u8] = if r.one_in(6) { r.bytes(12) } else { r.pick(VALUES) };
+        let name = r.pick_in(NAMES, NAMES_VALID);
+        let value: &[u8] = if !r.valid && r.one_in(6) {
+            r.bytes(12)
+        } else {
+            r.pick_in(VALUES, VALUES_VALID)
+        };
         out.extend_from_slice(name);
-        out.extend_from_slice(r.pick(&[&b": "[..], b":", b":  ", b" :", b":\t"]));
+        out.extend_from_slice(r.pick_in(&[&b": "[..], b":", b":  ", b":\t", b" :"], 4));
         out.extend_from_slice(value);
         eol(r, out);
     }
@@ -205,7 +241,7 @@ fn chunked_body(r: &mut Reader<'_>, out: &mut Vec<u8>) {
     for _ in 0..r.below(5) {
         let data = r.bytes(24);
         let mut size = data.len();
-        if r.one_in(24) {
+        if !r.valid && r.one_in(24) {
             size = size.wrapping_add(r.pick(&[1usize, usize::MAX]));
         }
         let hex = match r.below(8) {
@@ -218,11 +254,11 @@ fn chunked_body(r: &mut Reader<'_>, out: &mut Vec<u8>) {
         }
         out.extend_from_slice(hex.as_bytes());
         if r.one_in(6) {
-            out.extend_from_slice(r.pick(EXTENSIONS));
+            out.extend_from_slice(r.pick_in(EXTENSIONS, EXTENSIONS_VALID));
         }
         eol(r, out);
         out.extend_from_slice(data);
-        if r.one_in(32) {
+        if !r.valid && r.one_in(32) {
             out.extend_from_slice(r.pick(&[&b""[..], b"\n", b"x\r\n", b"\r"]));
         } else {
             eol(r, out);
@@ -231,9 +267,9 @@ fn chunked_body(r: &mut Reader<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(r.pick(&[&b"0"[..], b"0", b"0", b"000", b"0;e=1"]));
     eol(r, out);
     for _ in 0..if r.one_in(4) { r.below(3) } else { 0 } {
-        out.extend_from_slice(r.pick(NAMES));
+        out.extend_from_slice(r.pick_in(NAMES, NAMES_VALID));
         out.extend_from_slice(b": ");
-        out.extend_from_slice(r.pick(VALUES));
+        out.extend_from_slice(r.pick_in(VALUES, VALUES_VALID));
         eol(r, out);
     }
     eol(r, out);
@@ -241,18 +277,21 @@ fn chunked_body(r: &mut Reader<'_>, out: &mut Vec<u8>) {
 
 /// Builds one response (with optional informational heads before it) and the request method.
 pub fn generate(r: &mut Reader<'_>) -> (Vec<u8>, &'static str) {
+    // Three inputs in four stay in the accepted language (up to the rare blind mutation).
+    r.valid = !r.one_in(4);
     let method = r.pick(&["GET", "GET", "GET", "HEAD", "POST"]);
     let mut out = Vec::new();
     for _ in 0..r.below(3) {
         out.extend_from_slice(b"\r\n");
     }
     if r.one_in(4) {
-        for _ in 0..r.below(7) {
+        let max = if r.valid { 6 } else { 7 };
+        for _ in 0..r.below(max) {
             let status = r.pick(&[&b"100"[..], b"102", b"103"]);
             // Bodies of informational responses are never read; announce none.
             out.extend_from_slice(b"HTTP/1.1 ");
             out.extend_from_slice(status);
-            out.extend_from_slice(r.pick(REASONS));
+            out.extend_from_slice(r.pick_in(REASONS, REASONS_VALID));
             eol(r, &mut out);
             if r.one_in(2) {
                 out.extend_from_slice(b"X-Step: 1");
@@ -261,7 +300,7 @@ pub fn generate(r: &mut Reader<'_>) -> (Vec<u8>, &'static str) {
             eol(r, &mut out);
         }
     }
-    let status = r.pick(STATUSES);
+    let status = r.pick_in(STATUSES, STATUSES_VALID);
     let framing = head(r, &mut out, status);
     match framing {
         Framing::None => {
@@ -271,11 +310,16 @@ pub fn generate(r: &mut Reader<'_>) -> (Vec<u8>, &'static str) {
         Framing::Length(n) => {
             let b = r.bytes(n + 8);
             out.extend_from_slice(b);
+            if r.valid && b.len() < n {
+                // Complete the body (the fuzz bytes ran out).
+                out.resize(out.len() + n - b.len(), b'.');
+            }
         }
         Framing::Chunked => chunked_body(r, &mut out),
     }
     if r.one_in(4) {
-        // Pipelined or stray bytes after the response.
+        // Pipelined or stray bytes after the response (leftover, or the tail of a
+        // close-delimited body).
         out.extend_from_slice(r.bytes(16));
     }
     // Rare blind mutations.
@@ -303,7 +347,12 @@ fn ref_head(h: &HeadRec) -> RefHead {
 }
 
 /// The core's outcome in the reference's terms (`None`: an error).
-pub fn core_as_reference(input: &[u8], method: &str, lengths: &[usize], whole: bool) -> Option<RefResponse> {
+pub fn core_as_reference(
+    input: &[u8],
+    method: &str,
+    lengths: &[usize],
+    whole: bool,
+) -> Option<RefResponse> {
     let out = run(input, &[method], Limits::default(), lengths, true, whole);
     let leftover = match out.end {
         Final::Complete { leftover } => leftover,
@@ -361,6 +410,57 @@ pub fn check(wire: &[u8], method: &str, split: u8) {
     );
     if split > 0 {
         let lengths = crate::split::pieces(&[split], wire.len());
-        assert_eq!(core_as_reference(wire, method, &lengths, false), expected, "split {split}");
+        assert_eq!(
+            core_as_reference(wire, method, &lengths, false),
+            expected,
+            "split {split}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// On random bytes, most generated responses are in the accepted language.
+    #[test]
+    fn random_inputs_are_mostly_valid() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let (mut ok, total) = (0, 10_000);
+        for _ in 0..total {
+            let data: Vec<u8> = (0..256)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let mut r = super::Reader::new(&data);
+            let _split = r.u8();
+            let (wire, method) = super::generate(&mut r);
+            ok += usize::from(crate::reference::decode(&wire, method).is_some());
+            super::check(&wire, method, 3);
+        }
+        eprintln!("decoder_differential, random inputs: {ok} of {total} valid");
+        assert!(ok * 2 >= total, "only {ok} of {total} valid");
+    }
+
+    /// Over the working corpus (when there is one): how many are valid (informative only; the
+    /// corpus keeps inputs for their coverage, and invalid ones cover the error paths).
+    #[test]
+    fn corpus_is_mostly_in_the_accepted_language() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/decoder_differential");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let (mut ok, mut total) = (0, 0);
+        for e in entries {
+            let data = std::fs::read(e.unwrap().path()).unwrap();
+            let mut r = super::Reader::new(&data);
+            let _split = r.u8();
+            let (wire, method) = super::generate(&mut r);
+            total += 1;
+            ok += usize::from(crate::reference::decode(&wire, method).is_some());
+        }
+        eprintln!("decoder_differential corpus: {ok} of {total} inputs valid");
     }
 }

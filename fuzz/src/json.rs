@@ -208,7 +208,9 @@ pub fn reference(input: &[u8], cap: usize) -> JsonOutcome {
 /// `[cap selector] [split count] [split bytes…] [stream…]`. The cap is the default 1 MiB, or
 /// small (1–64 bytes) so that the size limit is fuzzed too.
 pub fn fuzz_json_splitter(data: &[u8]) {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     let (spec, input) = take_spec(rest);
     let cap = if sel & 0x80 != 0 {
         docksock_proto::json::DEFAULT_MAX_MESSAGE
@@ -217,16 +219,36 @@ pub fn fuzz_json_splitter(data: &[u8]) {
     };
     let whole = run_scan(input, cap, &[input.len()]);
     for m in &whole.0 {
-        assert!(balanced(m), "unbalanced message {:?}", String::from_utf8_lossy(m));
+        assert!(
+            balanced(m),
+            "unbalanced message {:?}",
+            String::from_utf8_lossy(m)
+        );
         assert!(m.len() <= cap);
     }
     let lengths = pieces(spec, input.len());
     let split = run_scan(input, cap, &lengths);
     assert_eq!(whole, split, "split {lengths:?} changes the outcome");
     if lengths.len() > 1 {
-        assert_eq!(whole, run_scan(input, cap, &vec![1; input.len()]), "byte-by-byte changes the outcome");
+        assert_eq!(
+            whole,
+            run_scan(input, cap, &vec![1; input.len()]),
+            "byte-by-byte changes the outcome"
+        );
     }
-    assert_eq!(whole, run_stream(input, cap, &[input.len()]), "JsonStream (whole) differs");
-    assert_eq!(whole, run_stream(input, cap, &lengths), "JsonStream (split) differs");
-    assert_eq!(whole, reference(input, cap), "splitter differs from the reference");
+    assert_eq!(
+        whole,
+        run_stream(input, cap, &[input.len()]),
+        "JsonStream (whole) differs"
+    );
+    assert_eq!(
+        whole,
+        run_stream(input, cap, &lengths),
+        "JsonStream (split) differs"
+    );
+    assert_eq!(
+        whole,
+        reference(input, cap),
+        "splitter differs from the reference"
+    );
 }

@@ -35,7 +35,10 @@ pub fn strict() -> bool {
 pub fn k1_same_verdict(a: &docksock_proto::Error, b: &docksock_proto::Error) -> bool {
     use docksock_proto::{Error, PeerError};
     let too_large = |e: &Error| {
-        matches!(e, Error::Peer(PeerError::HeadTooLarge | PeerError::TrailersTooLarge))
+        matches!(
+            e,
+            Error::Peer(PeerError::HeadTooLarge | PeerError::TrailersTooLarge)
+        )
     };
     !strict() && a.is_peer() && b.is_peer() && (too_large(a) || too_large(b))
 }

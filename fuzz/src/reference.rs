@@ -130,7 +130,9 @@ fn parse_status(line: &[u8]) -> Option<(bool, u16, Vec<u8>)> {
     if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let status = digits.iter().fold(0u16, |a, &d| a * 10 + u16::from(d - b'0'));
+    let status = digits
+        .iter()
+        .fold(0u16, |a, &d| a * 10 + u16::from(d - b'0'));
     if status < 100 {
         return None;
     }
@@ -304,9 +306,18 @@ pub fn decode(input: &[u8], method: &str) -> Option<RefResponse> {
         if f.chunked && !http11 {
             return None;
         }
-        let head = RefHead { http11, status, reason, headers };
+        let head = RefHead {
+            http11,
+            status,
+            reason,
+            headers,
+        };
         pos = after;
-        let persistent = if http11 { !f.close } else { f.keep_alive && !f.close };
+        let persistent = if http11 {
+            !f.close
+        } else {
+            f.keep_alive && !f.close
+        };
         if (100..200).contains(&status) && status != 101 {
             informational.push(head);
             if informational.len() > MAX_INFORMATIONAL {
@@ -385,7 +396,11 @@ mod tests {
         .unwrap();
         assert_eq!(r.body, b"OK");
         assert_eq!(r.trailers, vec![(b"T".to_vec(), b"1".to_vec())]);
-        assert!(decode(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nOK\r\n0\r\n\r\n", "GET").is_none());
+        assert!(decode(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nOK\r\n0\r\n\r\n",
+            "GET"
+        )
+        .is_none());
         assert!(decode(b"HTTP/1.1 200 OK\nContent-Length: 2\r\n\r\nOK", "GET").is_none());
         assert!(decode(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nOK", "GET").is_none());
         let r = decode(b"HTTP/1.1 200 OK\r\n\r\nall", "GET").unwrap();

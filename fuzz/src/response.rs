@@ -81,8 +81,14 @@ pub struct Outcome {
 pub fn fields(h: Headers<'_>, input: &[u8]) -> Vec<Field> {
     let mut out = Vec::new();
     for f in h.iter() {
-        assert!(within(f.name.as_bytes(), input), "header name not borrowed from input");
-        assert!(within(f.value, input), "header value not borrowed from input");
+        assert!(
+            within(f.name.as_bytes(), input),
+            "header name not borrowed from input"
+        );
+        assert!(
+            within(f.value, input),
+            "header value not borrowed from input"
+        );
         assert!(
             !f.name.is_empty() && f.name.bytes().all(crate::is_tchar),
             "header name {:?} is not a token",
@@ -112,7 +118,11 @@ pub fn fields(h: Headers<'_>, input: &[u8]) -> Vec<Field> {
 
 fn head_rec(h: &Head<'_>, input: &[u8]) -> HeadRec {
     assert!(within(h.reason(), input), "reason not borrowed from input");
-    assert!((100..=999).contains(&h.status()), "status {} out of range", h.status());
+    assert!(
+        (100..=999).contains(&h.status()),
+        "status {} out of range",
+        h.status()
+    );
     HeadRec {
         http11: h.version() == Version::Http11,
         status: h.status(),
@@ -124,7 +134,9 @@ fn head_rec(h: &Head<'_>, input: &[u8]) -> HeadRec {
 }
 
 /// Methods a selector picks from (index = selector % 8).
-pub const METHODS: [&str; 8] = ["GET", "HEAD", "POST", "PUT", "DELETE", "GET", "OPTIONS", "get"];
+pub const METHODS: [&str; 8] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "GET", "OPTIONS", "get",
+];
 
 /// Limits small enough that a fuzz input of a few hundred bytes reaches every one.
 pub fn tiny_limits() -> Limits {
@@ -176,19 +188,33 @@ pub fn run(
     for (upto, eof_now) in steps {
         received = upto;
         loop {
-            budget = budget.checked_sub(1).expect("decoder makes no progress (livelock)");
+            budget = budget
+                .checked_sub(1)
+                .expect("decoder makes no progress (livelock)");
             let avail = &input[start..received];
-            let step = if eof_now { dec.decode_eof(avail) } else { dec.decode(avail) };
+            let step = if eof_now {
+                dec.decode_eof(avail)
+            } else {
+                dec.decode(avail)
+            };
             let step = match step {
                 Ok(s) => s,
                 Err(e) => {
                     // Poisoned: the same error again, whatever comes next.
                     assert_eq!(dec.decode(b"x"), Err(e), "decoder not poisoned");
                     assert_eq!(dec.error(), Some(e));
-                    return Outcome { events, end: Final::Failed(e) };
+                    return Outcome {
+                        events,
+                        end: Final::Failed(e),
+                    };
                 }
             };
-            assert!(step.consumed <= avail.len(), "consumed {} > input {}", step.consumed, avail.len());
+            assert!(
+                step.consumed <= avail.len(),
+                "consumed {} > input {}",
+                step.consumed,
+                avail.len()
+            );
             start += step.consumed;
             let ended_keep_alive = match step.event {
                 Event::NeedMore => {
@@ -196,7 +222,10 @@ pub fn run(
                         break;
                     }
                     // NeedMore at EOF with bytes left would leave the caller stuck.
-                    panic!("NeedMore from decode_eof with {} bytes unconsumed", avail.len() - step.consumed);
+                    panic!(
+                        "NeedMore from decode_eof with {} bytes unconsumed",
+                        avail.len() - step.consumed
+                    );
                 }
                 Event::Informational(h) => {
                     assert!((100..200).contains(&h.status()) && h.status() != 101);
@@ -210,7 +239,10 @@ pub fn run(
                 }
                 Event::Data(d) => {
                     assert!(!d.is_empty(), "empty Data event");
-                    assert!(within(d, &avail[..step.consumed]), "Data not within the consumed input");
+                    assert!(
+                        within(d, &avail[..step.consumed]),
+                        "Data not within the consumed input"
+                    );
                     match events.last_mut() {
                         Some(Rec::Data(v)) => v.extend_from_slice(d),
                         _ => events.push(Rec::Data(d.to_vec())),
@@ -230,7 +262,11 @@ pub fn run(
                     false
                 }
                 Event::End { keep_alive } => {
-                    assert_eq!(Some(keep_alive), final_head_keep_alive, "End.keep_alive differs from the head's");
+                    assert_eq!(
+                        Some(keep_alive),
+                        final_head_keep_alive,
+                        "End.keep_alive differs from the head's"
+                    );
                     assert!(dec.is_done());
                     assert_eq!(dec.is_reusable(), keep_alive);
                     events.push(Rec::End(keep_alive));
@@ -242,19 +278,30 @@ pub fn run(
             final_head_keep_alive = None;
             if current < methods.len() {
                 if ended_keep_alive {
-                    dec.next_response(methods[current]).expect("next_response after End{keep_alive}");
+                    dec.next_response(methods[current])
+                        .expect("next_response after End{keep_alive}");
                     continue;
                 }
                 assert!(dec.next_response(methods[current]).is_err());
-                return Outcome { events, end: Final::NotReusable { done: current } };
+                return Outcome {
+                    events,
+                    end: Final::NotReusable { done: current },
+                };
             }
             return Outcome {
                 events,
-                end: Final::Complete { leftover: input[start..].to_vec() },
+                end: Final::Complete {
+                    leftover: input[start..].to_vec(),
+                },
             };
         }
     }
-    Outcome { events, end: Final::Incomplete { unconsumed: received - start } }
+    Outcome {
+        events,
+        end: Final::Incomplete {
+            unconsumed: received - start,
+        },
+    }
 }
 
 /// The `response_decoder` target: `[flags] [split count] [split bytes…] [response…]`.
@@ -263,22 +310,40 @@ pub fn run(
 /// requests (same method). Runs the input whole (straight into `decode_eof`, as the
 /// conformance harness does) and split, and requires the same events and the same end.
 pub fn fuzz_response_decoder(data: &[u8]) {
-    let Some((&flags, rest)) = data.split_first() else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
     let (spec, input) = crate::split::take_spec(rest);
     let method = METHODS[usize::from(flags & 7)];
     let eof = flags & 8 == 0;
-    let limits = if flags & 16 != 0 { tiny_limits() } else { Limits::default() };
+    let limits = if flags & 16 != 0 {
+        tiny_limits()
+    } else {
+        Limits::default()
+    };
     let methods = vec![method; 1 + usize::from((flags >> 5) & 3)];
 
     let whole = run(input, &methods, limits, &[input.len()], eof, true);
     let whole_decode = run(input, &methods, limits, &[input.len()], eof, false);
-    same(&whole, &whole_decode, "decode then decode_eof differs from decode_eof alone");
+    same(
+        &whole,
+        &whole_decode,
+        "decode then decode_eof differs from decode_eof alone",
+    );
     let lengths = pieces(spec, input.len());
     let split = run(input, &methods, limits, &lengths, eof, false);
-    same(&whole, &split, &format!("split {lengths:?} changes the outcome"));
+    same(
+        &whole,
+        &split,
+        &format!("split {lengths:?} changes the outcome"),
+    );
     if lengths.len() > 1 {
         let bytewise = run(input, &methods, limits, &vec![1; input.len()], eof, false);
-        same(&whole, &bytewise, "byte-by-byte feeding changes the outcome");
+        same(
+            &whole,
+            &bytewise,
+            "byte-by-byte feeding changes the outcome",
+        );
     }
 }
 

@@ -50,7 +50,11 @@ pub fn run(input: &[u8], mode: Mode, lengths: &[usize]) -> DemuxOutcome {
                     assert!(piece.is_empty(), "(n, None) with n != input.len()");
                     break;
                 }
-                Some(Frame::Data { stream, data, frame_end }) => {
+                Some(Frame::Data {
+                    stream,
+                    data,
+                    frame_end,
+                }) => {
                     assert!(!data.is_empty(), "empty Data frame piece");
                     if mode == Mode::Raw {
                         assert!(!frame_end && stream == StreamKind::Stdout);
@@ -62,7 +66,10 @@ pub fn run(input: &[u8], mode: Mode, lengths: &[usize]) -> DemuxOutcome {
                     (3, text, frame_end)
                 }
             };
-            assert!(within(bytes, consumed), "frame bytes not within the consumed input");
+            assert!(
+                within(bytes, consumed),
+                "frame bytes not within the consumed input"
+            );
             if !bytes.is_empty() {
                 assert!(
                     bytes.as_ptr_range().end == consumed.as_ptr_range().end,
@@ -98,7 +105,11 @@ pub fn run(input: &[u8], mode: Mode, lengths: &[usize]) -> DemuxOutcome {
 /// The plain reading of the format: a whole buffer, frame by frame.
 pub fn reference(input: &[u8], mode: Mode) -> DemuxOutcome {
     if mode == Mode::Raw {
-        let frames = if input.is_empty() { vec![] } else { vec![(1, input.to_vec())] };
+        let frames = if input.is_empty() {
+            vec![]
+        } else {
+            vec![(1, input.to_vec())]
+        };
         return (frames, Ok(()));
     }
     let mut frames = Vec::new();
@@ -142,15 +153,29 @@ pub fn reference(input: &[u8], mode: Mode) -> DemuxOutcome {
 
 /// `[flags] [split count] [split bytes…] [body…]`; flags bit 0: raw (TTY) mode.
 pub fn fuzz_stdcopy(data: &[u8]) {
-    let Some((&flags, rest)) = data.split_first() else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
     let (spec, input) = take_spec(rest);
-    let mode = if flags & 1 != 0 { Mode::Raw } else { Mode::Multiplexed };
+    let mode = if flags & 1 != 0 {
+        Mode::Raw
+    } else {
+        Mode::Multiplexed
+    };
     let whole = run(input, mode, &[input.len()]);
     let lengths = pieces(spec, input.len());
     let split = run(input, mode, &lengths);
     assert_eq!(whole, split, "split {lengths:?} changes the outcome");
     if lengths.len() > 1 {
-        assert_eq!(whole, run(input, mode, &vec![1; input.len()]), "byte-by-byte changes the outcome");
+        assert_eq!(
+            whole,
+            run(input, mode, &vec![1; input.len()]),
+            "byte-by-byte changes the outcome"
+        );
     }
-    assert_eq!(whole, reference(input, mode), "demuxer differs from the reference");
+    assert_eq!(
+        whole,
+        reference(input, mode),
+        "demuxer differs from the reference"
+    );
 }
