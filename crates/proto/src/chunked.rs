@@ -3,7 +3,7 @@
 use crate::chars::{is_field_value_byte, is_ows, is_tchar};
 use crate::decode::Limits;
 use crate::error::{Error, PeerError};
-use crate::head::{parse_fields, Headers, SectionScan};
+use crate::head::{FieldReader, Headers};
 
 /// One step of chunked decoding; slices borrow the caller's input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +100,7 @@ enum State {
     DataCr,
     DataLf,
     Trailers {
-        scan: SectionScan,
+        reader: FieldReader,
     },
     Done,
     Failed(Error),
@@ -171,31 +171,55 @@ impl ChunkedDecoder {
                     };
                     return Ok((pos + n, ChunkedEvent::Data(data)));
                 }
-                State::Trailers { mut scan } => {
-                    let section = input.get(pos..).unwrap_or(b"");
-                    let end = scan
-                        .scan(section, self.max_trailer_bytes)
-                        .map_err(|e| match e {
-                            PeerError::HeadTooLarge => PeerError::TrailersTooLarge,
-                            e => e,
-                        })?;
+                State::Trailers { mut reader } => {
+                    // Nothing past the limit is looked at: the verdict cannot depend on splits.
+                    let all = input.get(pos..).unwrap_or(b"");
+                    let section = all.get(..self.max_trailer_bytes).unwrap_or(all);
+                    let end = reader.read(
+                        section,
+                        self.max_trailers,
+                        PeerError::TooManyTrailers,
+                        None,
+                    )?;
                     let Some(end) = end else {
-                        self.state = State::Trailers { scan };
+                        if section.len() >= self.max_trailer_bytes {
+                            return Err(PeerError::TrailersTooLarge);
+                        }
+                        self.state = State::Trailers { reader };
                         return Ok((pos, ChunkedEvent::NeedMore));
                     };
-                    // `end` counts the final empty line.
-                    let fields = section.get(..end - 2).unwrap_or(b"");
-                    let count =
-                        parse_fields(fields, self.max_trailers, PeerError::TooManyTrailers, None)?;
                     self.state = State::Done;
-                    return Ok(if count == 0 {
-                        (pos + end, ChunkedEvent::End)
-                    } else {
-                        (
-                            pos + end,
-                            ChunkedEvent::Trailers(Headers::new(fields, count)),
-                        )
+                    let fields = section.get(..end - 2).unwrap_or(b""); // ok: ends in CRLF
+                    return Ok(match reader.count() {
+                        0 => (pos + end, ChunkedEvent::End),
+                        n => (pos + end, ChunkedEvent::Trailers(Headers::new(fields, n))),
                     });
+                }
+                // Fast paths for the plain framing dockerd writes (`HEXDIG+ CRLF`, data, CRLF);
+                // anything else falls through to the byte machine below.
+                State::Size {
+                    value: 0,
+                    digits: false,
+                } => {
+                    if let Some((value, used)) = plain_size_line(input.get(pos..).unwrap_or(b"")) {
+                        pos += used;
+                        self.state = if value == 0 {
+                            State::Trailers {
+                                reader: FieldReader::new(),
+                            }
+                        } else {
+                            State::Data { remaining: value }
+                        };
+                        continue;
+                    }
+                }
+                State::DataCr if input.get(pos..pos + 2) == Some(b"\r\n") => {
+                    pos += 2;
+                    self.state = State::Size {
+                        value: 0,
+                        digits: false,
+                    };
+                    continue;
                 }
                 State::Done => return Ok((pos, ChunkedEvent::End)),
                 State::Failed(_) => return Ok((pos, ChunkedEvent::NeedMore)),
@@ -280,7 +304,7 @@ impl ChunkedDecoder {
             }
             SizeLf { value } => match b {
                 b'\n' if value == 0 => Trailers {
-                    scan: SectionScan::new(),
+                    reader: FieldReader::new(),
                 },
                 b'\n' => Data { remaining: value },
                 _ => return Err(PeerError::BareCr),
@@ -350,6 +374,23 @@ fn line_error(b: u8, other: PeerError) -> PeerError {
     } else {
         other
     }
+}
+
+/// A whole size line of hex digits (at most 16) and CRLF, without extensions: its value and
+/// length. `None` for anything else, left to the byte machine.
+fn plain_size_line(input: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for (i, &b) in input.iter().enumerate().take(17) {
+        match hex(b) {
+            Some(d) => value = (value << 4) | u64::from(d),
+            None if i > 0 && b == b'\r' && input.get(i + 1) == Some(&b'\n') => {
+                return Some((value, i + 2))
+            }
+            None => return None,
+        }
+    }
+    // 17 digits or more (or an incomplete line): the byte machine checks them.
+    None
 }
 
 const fn hex(b: u8) -> Option<u8> {

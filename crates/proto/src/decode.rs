@@ -3,8 +3,7 @@
 use crate::chunked::{ChunkedDecoder, ChunkedEvent};
 use crate::error::{Error, MisuseError, PeerError};
 use crate::head::{
-    could_be_status_line, parse_fields, parse_status_line, BodyKind, Framing, Head, Headers,
-    SectionScan, Version,
+    could_be_status_line, parse_status_line, BodyKind, FieldReader, Framing, Head, Headers, Version,
 };
 
 /// Limits on everything the peer controls. The defaults are those of the conformance policy.
@@ -158,11 +157,9 @@ pub struct ResponseDecoder {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Waiting for the status line; up to two empty lines are skipped first.
-    Head {
-        empty_lines: u8,
-        scan: SectionScan,
-    },
+    /// Reading a head: up to two empty lines are skipped first, then the status line, then
+    /// the fields, each line validated once as it arrives.
+    Head(HeadProgress),
     Length {
         remaining: u64,
         keep_alive: bool,
@@ -183,10 +180,32 @@ enum State {
     Failed(Error),
 }
 
-const HEAD_START: State = State::Head {
+/// How far a head has been read. Offsets count from the status line's first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HeadProgress {
+    empty_lines: u8,
+    /// The status line, once it is complete.
+    status: Option<StatusLine>,
+    fields: FieldReader,
+    framing: Framing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StatusLine {
+    version: Version,
+    code: u16,
+    /// The reason phrase's range.
+    reason: (usize, usize),
+    /// Length including CRLF: the fields start here.
+    len: usize,
+}
+
+const HEAD_START: State = State::Head(HeadProgress {
     empty_lines: 0,
-    scan: SectionScan::new(),
-};
+    status: None,
+    fields: FieldReader::new(),
+    framing: Framing::new(),
+});
 
 impl ResponseDecoder {
     /// A decoder for the response to a request with this method (only `HEAD` changes the
@@ -350,53 +369,75 @@ impl ResponseDecoder {
 
     /// Reads the head of a response (informational or final) once it is complete.
     fn head<'a>(&mut self, input: &'a [u8], eof: bool) -> Result<(usize, Event<'a>), Error> {
-        let State::Head {
-            mut empty_lines,
-            mut scan,
-        } = self.state
-        else {
+        let State::Head(mut p) = self.state else {
             return Err(MisuseError::InvalidState.into());
         };
         // Up to two empty lines may precede the status line (RFC 9112 §2.2).
         let mut skipped = 0;
-        while scan == SectionScan::new() {
-            let rest = input.get(skipped..).unwrap_or(b"");
-            match rest {
+        while p.status.is_none() {
+            match input.get(skipped..).unwrap_or(b"") {
                 [b'\r', b'\n', ..] => {
-                    if empty_lines == 2 {
+                    if p.empty_lines == 2 {
                         return Err(PeerError::TooManyLeadingEmptyLines.into());
                     }
-                    empty_lines += 1;
+                    p.empty_lines += 1;
                     skipped += 2;
                 }
                 [b'\n', ..] => return Err(PeerError::BareLf.into()),
                 [b'\r'] => {
-                    self.state = State::Head { empty_lines, scan };
+                    self.state = State::Head(p);
                     return self.need_more(skipped, eof);
                 }
                 _ => break,
             }
         }
-        let buf = input.get(skipped..).unwrap_or(b"");
-        if !could_be_status_line(buf) {
-            return Err(PeerError::InvalidStatusLine.into());
-        }
-        let end = scan.scan(buf, self.limits.max_head_bytes)?;
-        let Some(end) = end else {
-            self.state = State::Head { empty_lines, scan };
-            return self.need_more(skipped, eof);
+        // Nothing past the head limit is looked at: the verdict cannot depend on the splits.
+        let max = self.limits.max_head_bytes;
+        let all = input.get(skipped..).unwrap_or(b"");
+        let buf = all.get(..max).unwrap_or(all);
+        let status = match p.status {
+            Some(s) => s,
+            None => {
+                if !could_be_status_line(buf) {
+                    return Err(PeerError::InvalidStatusLine.into());
+                }
+                let Some(cr) = memchr::memchr2(b'\r', b'\n', buf) else {
+                    return self.head_partial(p, skipped, buf.len(), eof);
+                };
+                match (buf.get(cr), buf.get(cr + 1)) {
+                    (Some(b'\n'), _) => return Err(PeerError::BareLf.into()),
+                    (_, None) => return self.head_partial(p, skipped, buf.len(), eof),
+                    (_, Some(b'\n')) => {}
+                    (_, Some(_)) => return Err(PeerError::BareCr.into()),
+                }
+                let line = buf.get(..cr).unwrap_or(b"");
+                let (version, code, reason) = parse_status_line(line)?;
+                let s = StatusLine {
+                    version,
+                    code,
+                    reason: (cr - reason.len(), cr),
+                    len: cr + 2,
+                };
+                p.status = Some(s);
+                s
+            }
         };
-        let section = buf.get(..end - 2).unwrap_or(b""); // ok: end >= 2 (empty line)
-        let line_end = memchr::memchr(b'\r', section).unwrap_or(section.len());
-        let (version, status, reason) = parse_status_line(section.get(..line_end).unwrap_or(b""))?;
-        let fields = section.get(line_end + 2..).unwrap_or(b"");
-        let mut framing = Framing::default();
-        let count = parse_fields(
-            fields,
+        let fields_buf = buf.get(status.len..).unwrap_or(b"");
+        let end = p.fields.read(
+            fields_buf,
             self.limits.max_headers,
             PeerError::TooManyHeaders,
-            Some(&mut framing),
+            Some(&mut p.framing),
         )?;
+        let Some(fields_end) = end else {
+            return self.head_partial(p, skipped, buf.len(), eof);
+        };
+        let end = status.len + fields_end;
+        let framing = p.framing;
+        let (version, status_code) = (status.version, status.code);
+        let reason = buf.get(status.reason.0..status.reason.1).unwrap_or(b"");
+        let fields = fields_buf.get(..fields_end - 2).unwrap_or(b""); // ok: ends in the empty line
+        let count = p.fields.count();
         if framing.transfer_encoding {
             if framing.content_length.is_some() {
                 return Err(PeerError::ContentLengthWithTransferEncoding.into());
@@ -411,6 +452,7 @@ impl ResponseDecoder {
             Version::Http11 => !framing.close,
             Version::Http10 => framing.keep_alive && !framing.close,
         };
+        let status = status_code;
         let mut head = Head {
             version,
             status,
@@ -460,6 +502,23 @@ impl ResponseDecoder {
             BodyKind::CloseDelimited | BodyKind::Upgrade => State::CloseDelimited,
         };
         Ok((consumed, Event::Head(head)))
+    }
+
+    /// The head is not complete in `len` bytes (after `skipped` empty lines): keep the
+    /// progress, or fail when the limit is reached or the peer closed.
+    fn head_partial<'a>(
+        &mut self,
+        p: HeadProgress,
+        skipped: usize,
+        len: usize,
+        eof: bool,
+    ) -> Result<(usize, Event<'a>), Error> {
+        // Not complete within `len` bytes, so the head needs at least `len + 1`.
+        if len >= self.limits.max_head_bytes {
+            return Err(PeerError::HeadTooLarge.into());
+        }
+        self.state = State::Head(p);
+        self.need_more(skipped, eof)
     }
 
     fn need_more<'a>(&self, consumed: usize, eof: bool) -> Result<(usize, Event<'a>), Error> {

@@ -1,7 +1,7 @@
 //! Field sections: finding their end as bytes arrive, validating them strictly, and reading
 //! them back zero-copy. Used for the response head and for chunked trailers.
 
-use crate::chars::{is_field_value_byte, is_tchar, trim_ows};
+use crate::chars::{is_field_value_byte, is_ows, is_tchar, trim_ows};
 use crate::error::PeerError;
 
 /// The HTTP version of a response.
@@ -186,74 +186,8 @@ impl<'a> Head<'a> {
     }
 }
 
-/// Incremental search for the end of a field section: the first empty line.
-///
-/// Every line must end in CRLF: a bare LF or a CR not followed by LF is an error as soon as it
-/// is seen. The state is positions relative to the start of the section, so the caller must
-/// present the same section start on every call (bytes only ever appended).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct SectionScan {
-    /// Bytes already scanned.
-    pos: usize,
-    /// Start of the current line.
-    line_start: usize,
-}
-
-impl SectionScan {
-    pub(crate) const fn new() -> Self {
-        SectionScan {
-            pos: 0,
-            line_start: 0,
-        }
-    }
-
-    /// Returns `Ok(Some(end))` with the length of the whole section including the empty line,
-    /// `Ok(None)` when more bytes are needed.
-    pub(crate) fn scan(&mut self, buf: &[u8], max: usize) -> Result<Option<usize>, PeerError> {
-        let from = self.pos.min(buf.len());
-        let rest = buf.get(from..).unwrap_or(b""); // ok: from <= len
-        for off in memchr::memchr2_iter(b'\r', b'\n', rest) {
-            let i = from + off;
-            if buf.get(i) == Some(&b'\r') {
-                match buf.get(i + 1) {
-                    Some(b'\n') => continue,
-                    Some(_) => return Err(PeerError::BareCr),
-                    None => {
-                        self.pos = i;
-                        return self.check_partial(buf.len(), max);
-                    }
-                }
-            }
-            // An LF: it must follow a CR.
-            if i == 0 || buf.get(i - 1) != Some(&b'\r') {
-                return Err(PeerError::BareLf);
-            }
-            if i - 1 == self.line_start {
-                let end = i + 1;
-                return if end > max {
-                    Err(PeerError::HeadTooLarge)
-                } else {
-                    Ok(Some(end))
-                };
-            }
-            self.line_start = i + 1;
-        }
-        self.pos = buf.len();
-        self.check_partial(buf.len(), max)
-    }
-
-    fn check_partial(&self, len: usize, max: usize) -> Result<Option<usize>, PeerError> {
-        // Not complete within `len` bytes, so the section needs at least `len + 1`.
-        if len >= max {
-            Err(PeerError::HeadTooLarge)
-        } else {
-            Ok(None)
-        }
-    }
-}
-
 /// What the framing-relevant headers of a response say.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Framing {
     pub(crate) content_length: Option<u64>,
     pub(crate) transfer_encoding: bool,
@@ -261,60 +195,183 @@ pub(crate) struct Framing {
     pub(crate) keep_alive: bool,
 }
 
-/// Validates field lines `buf` (each ending in CRLF, without the final empty line) and counts
-/// them. `framing`, when given, collects Content-Length, Transfer-Encoding and Connection.
-pub(crate) fn parse_fields(
-    buf: &[u8],
-    max_fields: usize,
-    too_many: PeerError,
-    mut framing: Option<&mut Framing>,
-) -> Result<usize, PeerError> {
-    let mut pos = 0;
-    let mut count = 0;
-    while pos < buf.len() {
-        let line_start = pos;
-        // Name: one or more tchar, then ':' at once.
-        while buf.get(pos).is_some_and(|&b| is_tchar(b)) {
-            pos += 1;
+/// Incremental, strict reader of a field section (the header fields of a head, or trailers).
+///
+/// Each call reads the complete field lines that arrived since the last call, validating every
+/// byte once: names are tokens followed at once by `:`, values hold no control byte but HTAB,
+/// every line ends in CRLF. An error is reported as soon as its byte is there; a line cut by the
+/// end of the input is read again, whole, on the next call. The state is offsets from the
+/// start of the section, so the caller must present the same section start on every call.
+///
+/// The caller passes at most `limit` bytes of the section: nothing past the limit is ever
+/// looked at, so the verdict on a section does not depend on how its bytes were split.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FieldReader {
+    /// Bytes of complete, validated lines.
+    parsed: usize,
+    /// Field lines read.
+    count: usize,
+}
+
+/// The outcome of reading one line.
+enum Line {
+    /// The empty line ending the section; the section is this long.
+    End(usize),
+    /// A field line: name end, value start and end (OWS trimmed), line end (after CRLF).
+    Field {
+        name_end: usize,
+        value: (usize, usize),
+        next: usize,
+    },
+    /// The line is not complete yet.
+    Partial,
+}
+
+impl FieldReader {
+    pub(crate) const fn new() -> Self {
+        FieldReader {
+            parsed: 0,
+            count: 0,
         }
-        match buf.get(pos) {
-            Some(b':') if pos > line_start => {}
-            Some(b' ') | Some(b'\t') if pos == line_start => {
-                return Err(if count == 0 {
-                    PeerError::InvalidHeaderName
-                } else {
-                    PeerError::ObsFold
-                });
-            }
-            _ => return Err(PeerError::InvalidHeaderName),
-        }
-        let name_end = pos;
-        pos += 1;
-        let value_start = pos;
-        while buf.get(pos).is_some_and(|&b| is_field_value_byte(b)) {
-            pos += 1;
-        }
-        match (buf.get(pos), buf.get(pos + 1)) {
-            (Some(b'\r'), Some(b'\n')) => {}
-            (Some(b'\r'), _) => return Err(PeerError::BareCr),
-            (Some(b'\n'), _) => return Err(PeerError::BareLf),
-            _ => return Err(PeerError::InvalidHeaderValue),
-        }
-        count += 1;
-        if count > max_fields {
-            return Err(too_many);
-        }
-        if let Some(f) = framing.as_deref_mut() {
-            let name = buf.get(line_start..name_end).unwrap_or(b"");
-            let value = trim_ows(buf.get(value_start..pos).unwrap_or(b""));
-            f.add(name, value)?;
-        }
-        pos += 2;
     }
-    Ok(count)
+
+    /// The number of field lines read so far.
+    pub(crate) const fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Reads on in `section`. Returns `Ok(Some(end))` with the section's length including the
+    /// empty line once it is complete, `Ok(None)` when more bytes are needed. `framing`, when
+    /// given, collects Content-Length, Transfer-Encoding and Connection.
+    pub(crate) fn read(
+        &mut self,
+        section: &[u8],
+        max_fields: usize,
+        too_many: PeerError,
+        mut framing: Option<&mut Framing>,
+    ) -> Result<Option<usize>, PeerError> {
+        loop {
+            let start = self.parsed;
+            match read_line(section, start, self.count == 0)? {
+                Line::Partial => return Ok(None),
+                Line::End(end) => return Ok(Some(end)),
+                Line::Field {
+                    name_end,
+                    value,
+                    next,
+                } => {
+                    self.count += 1;
+                    if self.count > max_fields {
+                        return Err(too_many);
+                    }
+                    if let Some(f) = framing.as_deref_mut() {
+                        let name = section.get(start..name_end).unwrap_or(b"");
+                        let value = section.get(value.0..value.1).unwrap_or(b"");
+                        f.add(name, value)?;
+                    }
+                    self.parsed = next;
+                }
+            }
+        }
+    }
+}
+
+/// Reads the line of `buf` starting at `pos`.
+fn read_line(buf: &[u8], pos: usize, first: bool) -> Result<Line, PeerError> {
+    let rest = buf.get(pos..).unwrap_or(b"");
+    match rest {
+        [] | [b'\r'] => return Ok(Line::Partial),
+        [b'\r', b'\n', ..] => return Ok(Line::End(pos + 2)),
+        [b'\r', ..] => return Err(PeerError::BareCr),
+        [b'\n', ..] => return Err(PeerError::BareLf),
+        [b' ' | b'\t', ..] if first => return Err(PeerError::InvalidHeaderName),
+        [b' ' | b'\t', ..] => return Err(PeerError::ObsFold),
+        _ => {}
+    }
+    // Name: one or more tchar, then ':' at once.
+    let Some(name_len) = rest.iter().position(|&b| !is_tchar(b)) else {
+        return Ok(Line::Partial);
+    };
+    match rest.get(name_len) {
+        Some(b':') if name_len > 0 => {}
+        Some(b'\n') => return Err(PeerError::BareLf),
+        _ => return Err(PeerError::InvalidHeaderName),
+    }
+    let value_start = name_len + 1;
+    let value = rest.get(value_start..).unwrap_or(b"");
+    let value_len = value_run(value);
+    let value_end = value_start + value_len;
+    match (rest.get(value_end), rest.get(value_end + 1)) {
+        (None, _) | (Some(b'\r'), None) => Ok(Line::Partial),
+        (Some(b'\r'), Some(b'\n')) => {
+            let (a, b) = trim_ows_range(value.get(..value_len).unwrap_or(b""));
+            Ok(Line::Field {
+                name_end: pos + name_len,
+                value: (pos + value_start + a, pos + value_start + b),
+                next: pos + value_end + 2,
+            })
+        }
+        (Some(b'\r'), Some(_)) => Err(PeerError::BareCr),
+        (Some(b'\n'), _) => Err(PeerError::BareLf),
+        _ => Err(PeerError::InvalidHeaderValue),
+    }
+}
+
+/// The range of `s` without leading and trailing OWS.
+fn trim_ows_range(s: &[u8]) -> (usize, usize) {
+    let start = s.iter().position(|&b| !is_ows(b)).unwrap_or(s.len());
+    let end = s.iter().rposition(|&b| !is_ows(b)).map_or(start, |i| i + 1);
+    (start, end)
+}
+
+/// Length of the run of field-value bytes at the start of `s` (HTAB, SP, VCHAR, obs-text),
+/// eight bytes at a time where no byte needs a closer look.
+fn value_run(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    loop {
+        if let Some(chunk) = s.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(word);
+            // A byte below 0x20 (controls, HTAB included), or a DEL byte.
+            let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+            let del = x ^ (ONES * 0x7f);
+            let is_del = del.wrapping_sub(ONES) & !del & HIGH;
+            if below_space | is_del == 0 {
+                i += 8;
+                continue;
+            }
+            // Look closer: HTAB is allowed; anything else ends the run.
+            for &b in chunk {
+                if !is_field_value_byte(b) {
+                    return i;
+                }
+                i += 1;
+            }
+            continue;
+        }
+        for &b in s.get(i..).unwrap_or(b"") {
+            if !is_field_value_byte(b) {
+                return i;
+            }
+            i += 1;
+        }
+        return i;
+    }
 }
 
 impl Framing {
+    pub(crate) const fn new() -> Self {
+        Framing {
+            content_length: None,
+            transfer_encoding: false,
+            close: false,
+            keep_alive: false,
+        }
+    }
+
     fn add(&mut self, name: &[u8], value: &[u8]) -> Result<(), PeerError> {
         match name.len() {
             14 if name.eq_ignore_ascii_case(b"content-length") => self.add_content_length(value),
@@ -409,53 +466,88 @@ pub(crate) fn could_be_status_line(prefix: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn scan_finds_end_incrementally() {
-        let head = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nrest";
-        for split in 0..head.len() {
-            let mut s = SectionScan::new();
-            let first = s.scan(&head[..split], 1024).unwrap();
-            let end = match first {
-                Some(e) => e,
-                None => s.scan(head, 1024).unwrap().unwrap(),
-            };
-            assert_eq!(end, head.len() - 4, "split {split}");
+    /// Reads a whole section (the final empty line appended) at once.
+    fn parse_fields(
+        buf: &[u8],
+        max: usize,
+        too_many: PeerError,
+        framing: Option<&mut Framing>,
+    ) -> Result<usize, PeerError> {
+        let mut section = [0u8; 256];
+        let n = buf.len();
+        section[..n].copy_from_slice(buf);
+        section[n..n + 2].copy_from_slice(b"\r\n");
+        let mut r = FieldReader::new();
+        match r.read(&section[..n + 2], max, too_many, framing)? {
+            Some(end) => {
+                assert_eq!(end, n + 2);
+                Ok(r.count())
+            }
+            None => Err(PeerError::UnexpectedEof),
         }
     }
 
     #[test]
-    fn scan_rejects_bare_lf_and_cr() {
-        assert_eq!(
-            SectionScan::new().scan(b"HTTP/1.1 200 OK\nA: b\r\n\r\n", 100),
-            Err(PeerError::BareLf)
-        );
-        assert_eq!(
-            SectionScan::new().scan(b"HTTP/1.1 200 OK\rA: b\r\n\r\n", 100),
-            Err(PeerError::BareCr)
-        );
-        // A CR at the end of the input is undecided, not an error.
-        assert_eq!(SectionScan::new().scan(b"HTTP/1.1 200 OK\r", 100), Ok(None));
+    fn reader_resumes_at_every_split() {
+        let section = b"A: b\r\nContent-Length: 12\r\n\r\nrest";
+        for split in 0..section.len() {
+            let mut r = FieldReader::new();
+            let mut f = Framing::default();
+            let end = match r.read(
+                &section[..split],
+                10,
+                PeerError::TooManyHeaders,
+                Some(&mut f),
+            ) {
+                Ok(Some(e)) => e,
+                Ok(None) => r
+                    .read(section, 10, PeerError::TooManyHeaders, Some(&mut f))
+                    .unwrap()
+                    .unwrap(),
+                Err(e) => panic!("split {split}: {e:?}"),
+            };
+            assert_eq!(end, section.len() - 4, "split {split}");
+            assert_eq!(
+                (r.count(), f.content_length),
+                (2, Some(12)),
+                "split {split}"
+            );
+        }
     }
 
     #[test]
-    fn scan_limit_is_exact() {
-        let head = b"HTTP/1.1 200 OK\r\n\r\n";
+    fn reader_rejects_bare_lf_and_cr_as_soon_as_seen() {
+        let mut r = FieldReader::new();
         assert_eq!(
-            SectionScan::new().scan(head, head.len()),
-            Ok(Some(head.len()))
+            r.read(b"A: b\nB", 10, PeerError::TooManyHeaders, None),
+            Err(PeerError::BareLf)
         );
+        let mut r = FieldReader::new();
         assert_eq!(
-            SectionScan::new().scan(head, head.len() - 1),
-            Err(PeerError::HeadTooLarge)
+            r.read(b"A: b\rc", 10, PeerError::TooManyHeaders, None),
+            Err(PeerError::BareCr)
         );
+        // A CR at the end of the input is undecided, not an error.
+        let mut r = FieldReader::new();
         assert_eq!(
-            SectionScan::new().scan(&head[..head.len() - 1], head.len() - 1),
-            Err(PeerError::HeadTooLarge)
-        );
-        assert_eq!(
-            SectionScan::new().scan(&head[..head.len() - 1], head.len()),
+            r.read(b"A: b\r", 10, PeerError::TooManyHeaders, None),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn value_run_agrees_with_the_byte_class() {
+        // Every byte value at every position of a 19-byte value.
+        for b in 0u8..=255 {
+            for at in 0..19 {
+                let mut v = [b'a'; 19];
+                v[at] = b;
+                let expect = if is_field_value_byte(b) { 19 } else { at };
+                assert_eq!(value_run(&v), expect, "byte {b:#x} at {at}");
+            }
+        }
+        assert_eq!(value_run(b""), 0);
+        assert_eq!(value_run(b"\t\t\t\t\t\t\t\t\t x\r\n"), 11);
     }
 
     #[test]
