@@ -5,6 +5,26 @@ pub(crate) const fn is_tchar(b: u8) -> bool {
     TCHAR[b as usize]
 }
 
+/// Length of the run of `tchar` bytes at the start of `s`, eight table lookups at a time.
+pub(crate) fn token_run(s: &[u8]) -> usize {
+    let mut i = 0;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let all = c.iter().fold(true, |acc, &b| acc & TCHAR[b as usize]);
+        if !all {
+            break;
+        }
+        i += 8;
+    }
+    for &b in s.get(i..).unwrap_or(b"") {
+        if !TCHAR[b as usize] {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// A byte allowed inside a field value: HTAB, SP, visible ASCII, and obs-text (0x80–0xFF).
 /// NUL, CR, LF, other controls and DEL are not.
 pub(crate) const fn is_field_value_byte(b: u8) -> bool {

@@ -1,7 +1,7 @@
 //! Field sections: finding their end as bytes arrive, validating them strictly, and reading
 //! them back zero-copy. Used for the response head and for chunked trailers.
 
-use crate::chars::{is_field_value_byte, is_ows, is_tchar, trim_ows};
+use crate::chars::{is_field_value_byte, is_ows, token_run, trim_ows};
 use crate::error::PeerError;
 
 /// The HTTP version of a response.
@@ -289,9 +289,10 @@ fn read_line(buf: &[u8], pos: usize, first: bool) -> Result<Line, PeerError> {
         _ => {}
     }
     // Name: one or more tchar, then ':' at once.
-    let Some(name_len) = rest.iter().position(|&b| !is_tchar(b)) else {
+    let name_len = token_run(rest);
+    if name_len == rest.len() {
         return Ok(Line::Partial);
-    };
+    }
     match rest.get(name_len) {
         Some(b':') if name_len > 0 => {}
         Some(b'\n') => return Err(PeerError::BareLf),
@@ -325,41 +326,38 @@ fn trim_ows_range(s: &[u8]) -> (usize, usize) {
 }
 
 /// Length of the run of field-value bytes at the start of `s` (HTAB, SP, VCHAR, obs-text),
-/// eight bytes at a time where no byte needs a closer look.
+/// eight bytes at a time.
 fn value_run(s: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
-    loop {
-        if let Some(chunk) = s.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let x = u64::from_le_bytes(word);
-            // A byte below 0x20 (controls, HTAB included), or a DEL byte.
-            let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-            let del = x ^ (ONES * 0x7f);
-            let is_del = del.wrapping_sub(ONES) & !del & HIGH;
-            if below_space | is_del == 0 {
-                i += 8;
-                continue;
-            }
-            // Look closer: HTAB is allowed; anything else ends the run.
-            for &b in chunk {
-                if !is_field_value_byte(b) {
-                    return i;
-                }
-                i += 1;
-            }
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // The high bit of each byte below 0x20 (controls, HTAB included) or equal to 0x7F.
+        // Borrows can only set bits above the first true one, so the lowest set bit is exact.
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let del = x ^ (ONES * 0x7f);
+        let mask = below_space | (del.wrapping_sub(ONES) & !del & HIGH);
+        if mask == 0 {
+            i += 8;
             continue;
         }
-        for &b in s.get(i..).unwrap_or(b"") {
-            if !is_field_value_byte(b) {
-                return i;
-            }
-            i += 1;
+        let at = i + (mask.trailing_zeros() / 8) as usize;
+        if s.get(at) != Some(&b'\t') {
+            return at;
         }
-        return i;
+        // HTAB is allowed: go on after it.
+        i = at + 1;
     }
+    for &b in s.get(i..).unwrap_or(b"") {
+        if !is_field_value_byte(b) {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 impl Framing {
