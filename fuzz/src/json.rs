@@ -17,7 +17,7 @@ pub fn run_scan(input: &[u8], cap: usize, lengths: &[usize]) -> JsonOutcome {
     let mut messages = Vec::new();
     let mut partial: Vec<u8> = Vec::new();
     let mut start = 0usize;
-    let mut budget = 64 + 4 * input.len();
+    let mut budget = 64 + 4 * input.len() + 4 * lengths.len();
     for &l in lengths {
         let mut piece = &input[start..start + l];
         start += l;

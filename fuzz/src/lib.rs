@@ -19,30 +19,6 @@ pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// Whether known core issues are fatal. By default they are tolerated (so that a long run keeps
-/// looking for new bugs instead of stopping at a known one); `DOCKSOCK_FUZZ_STRICT=1` makes
-/// every difference fatal, to check a fix. See `fuzz/regressions/README.md`.
-pub fn strict() -> bool {
-    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *STRICT.get_or_init(|| std::env::var_os("DOCKSOCK_FUZZ_STRICT").is_some_and(|v| v == "1"))
-}
-
-/// Known issue K1 (see `fuzz/regressions/README.md`): a field section (head or trailers) that
-/// is over its size limit *and* malformed past the limit gets `HeadTooLarge`/`TrailersTooLarge`
-/// when the limit is crossed before the bad byte arrives, and the malformation's class
-/// (`BareLf`, `BareCr`) when the whole section is in one input. The verdict (an error) and
-/// all events agree; only the class depends on the split.
-pub fn k1_same_verdict(a: &docksock_proto::Error, b: &docksock_proto::Error) -> bool {
-    use docksock_proto::{Error, PeerError};
-    let too_large = |e: &Error| {
-        matches!(
-            e,
-            Error::Peer(PeerError::HeadTooLarge | PeerError::TrailersTooLarge)
-        )
-    };
-    !strict() && a.is_peer() && b.is_peer() && (too_large(a) || too_large(b))
-}
-
 /// Runs the named target on one input (used by the replay test and by `scripts/fuzz`).
 pub fn run_target(name: &str, data: &[u8]) {
     use libfuzzer_sys::arbitrary::{Arbitrary, Unstructured};

@@ -28,7 +28,7 @@ pub fn run(input: &[u8], mode: Mode, lengths: &[usize]) -> DemuxOutcome {
     // Whether the last recorded frame is still open (its end not seen).
     let mut open = false;
     let mut start = 0usize;
-    let mut budget = 64 + 8 * input.len();
+    let mut budget = 64 + 8 * input.len() + 4 * lengths.len();
     for &l in lengths {
         let end = start + l;
         let mut piece = &input[start..end];

@@ -2,10 +2,7 @@
 //! (`fuzz/regressions/<target>/`) and, when it exists, the working corpus
 //! (`fuzz/corpus/<target>/`) through every target, on stable Rust:
 //! `cargo test --release --manifest-path fuzz/Cargo.toml`.
-//!
-//! Known core issues are tolerated by default (see `fuzz/regressions/README.md`); the ignored
-//! test `regressions_strict` runs the regressions with `DOCKSOCK_FUZZ_STRICT=1` and passes once
-//! the core is fixed: `cargo test --release --manifest-path fuzz/Cargo.toml -- --ignored`.
+//! Every input must pass, regressions included (see `fuzz/regressions/README.md`).
 
 use std::path::Path;
 
@@ -32,7 +29,6 @@ fn replay(dir: &Path, target: &str) -> (usize, Vec<String>) {
 
 #[test]
 fn seeds_regressions_and_corpus_pass() {
-    assert!(!docksock_fuzz::strict(), "run this test without DOCKSOCK_FUZZ_STRICT");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut failed = Vec::new();
     for t in docksock_fuzz::TARGETS {
@@ -45,17 +41,4 @@ fn seeds_regressions_and_corpus_pass() {
         eprintln!("{t}: {total} inputs");
     }
     assert!(failed.is_empty(), "failing inputs: {failed:#?}");
-}
-
-#[test]
-#[ignore = "fails until the known core issues of fuzz/regressions/README.md are fixed"]
-fn regressions_strict() {
-    std::env::set_var("DOCKSOCK_FUZZ_STRICT", "1");
-    assert!(docksock_fuzz::strict());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut failed = Vec::new();
-    for t in docksock_fuzz::TARGETS {
-        failed.extend(replay(&root.join("regressions"), t).1);
-    }
-    assert!(failed.is_empty(), "still failing: {failed:#?}");
 }
