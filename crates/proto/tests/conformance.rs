@@ -256,7 +256,8 @@ fn every_wire_recording_decodes() {
 
 #[test]
 fn example_binary_matches_library() {
-    // The `conformance` example is built by `cargo test` next to this test binary.
+    // `cargo test` builds the `conformance` example next to this test binary; other runners
+    // (nextest) do not, so build it here when it is missing.
     let exe = std::env::current_exe().unwrap();
     let bin = exe
         .parent()
@@ -264,8 +265,21 @@ fn example_binary_matches_library() {
         .map(|d| d.join("examples/conformance"))
         .unwrap();
     if !bin.exists() {
-        panic!("{} not built", bin.display());
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "docksock-proto",
+                "--example",
+                "conformance",
+            ])
+            .current_dir(manifest())
+            .status()
+            .unwrap();
+        assert!(status.success(), "building the conformance example failed");
     }
+    assert!(bin.exists(), "{} not built", bin.display());
     let cases = load(&manifest().join("tests/conformance/response_cases.sample.json"));
     for case in cases.as_array().unwrap() {
         let input = harness::from_latin1(case["input_hex_or_text"].as_str().unwrap()).unwrap();
