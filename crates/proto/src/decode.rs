@@ -434,7 +434,7 @@ impl ResponseDecoder {
         };
         let end = status.len + fields_end;
         let framing = p.framing;
-        let (version, status_code) = (status.version, status.code);
+        let version = status.version;
         let reason = buf.get(status.reason.0..status.reason.1).unwrap_or(b"");
         let fields = fields_buf.get(..fields_end - 2).unwrap_or(b""); // ok: ends in the empty line
         let count = p.fields.count();
@@ -452,7 +452,7 @@ impl ResponseDecoder {
             Version::Http11 => !framing.close,
             Version::Http10 => framing.keep_alive && !framing.close,
         };
-        let status = status_code;
+        let status = status.code;
         let mut head = Head {
             version,
             status,
