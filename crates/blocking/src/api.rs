@@ -226,11 +226,16 @@ impl Client {
     /// Connection, protocol and API errors.
     pub fn ping(&self) -> Result<Ping> {
         let resp = self.call_ok(Call::new("GET", "/_ping"))?;
-        let header = |n: &str| resp.header(n).map(str::to_owned);
-        let api_version = header("Api-Version");
-        let os_type = header("Ostype");
-        let experimental = header("Docker-Experimental").is_some_and(|v| v == "true");
-        let builder_version = header("Builder-Version");
+        let [api_version, os_type, experimental, builder_version] = resp.headers.get_each([
+            "Api-Version",
+            "Ostype",
+            "Docker-Experimental",
+            "Builder-Version",
+        ]);
+        let api_version = api_version.map(str::to_owned);
+        let os_type = os_type.map(str::to_owned);
+        let experimental = experimental == Some("true");
+        let builder_version = builder_version.map(str::to_owned);
         Ok(Ping {
             body: resp.text()?,
             api_version,

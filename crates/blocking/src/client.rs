@@ -14,6 +14,7 @@ use docksock_proto::{BodyKind, Event, Head, Limits, PeerError, ResponseDecoder};
 use crate::body::{Body, Repr};
 use crate::conn::{is_closed_error, is_timeout_error, Conn, SharedPath, READ_CHUNK};
 use crate::error::{Error, Result, TimeoutKind};
+use crate::headers::ResponseHeaders;
 use crate::hijack::Hijacked;
 use crate::response::Response;
 
@@ -290,11 +291,9 @@ impl Inner {
         }
     }
 
-    fn checkout(&self) -> Result<Conn> {
-        if let Some(conn) = lock(&self.pool).pop() {
-            return Ok(conn);
-        }
-        self.connect()
+    /// An idle pooled connection, if there is one.
+    fn pop_idle(&self) -> Option<Conn> {
+        lock(&self.pool).pop()
     }
 
     fn connect(&self) -> Result<Conn> {
@@ -320,6 +319,8 @@ pub(crate) struct Call<'a> {
     pub(crate) path: &'a str,
     pub(crate) params: &'a [(&'a str, PathParam<'a>)],
     pub(crate) query: Vec<(&'a str, Cow<'a, str>)>,
+    /// Query pairs borrowed as they are, used when `query` is empty (`Client::request`).
+    pub(crate) raw_query: &'a [(&'a str, &'a str)],
     pub(crate) headers: &'a [(&'a str, &'a str)],
     pub(crate) body: Body<'a>,
     pub(crate) upgrade: bool,
@@ -336,6 +337,7 @@ impl<'a> Call<'a> {
             path,
             params: &[],
             query: Vec::new(),
+            raw_query: &[],
             headers: &[],
             body: Body::default(),
             upgrade: false,
@@ -397,12 +399,13 @@ impl<'a> Call<'a> {
     }
 }
 
-/// A response head, copied out of the connection's buffer.
-#[derive(Debug, Clone)]
+/// A response head, copied out of the connection's buffer: the status, the reason, and the
+/// field lines as one owned copy (read back with the core's iterator).
+#[derive(Debug)]
 pub(crate) struct OwnedHead {
     pub(crate) status: u16,
     pub(crate) reason: String,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: ResponseHeaders,
     pub(crate) body: BodyKind,
 }
 
@@ -411,16 +414,7 @@ impl OwnedHead {
         OwnedHead {
             status: head.status(),
             reason: String::from_utf8_lossy(head.reason()).into_owned(),
-            headers: head
-                .headers()
-                .iter()
-                .map(|h| {
-                    (
-                        h.name.to_owned(),
-                        String::from_utf8_lossy(h.value).into_owned(),
-                    )
-                })
-                .collect(),
+            headers: ResponseHeaders::new(head.headers()),
             body: head.body_kind(),
         }
     }
@@ -585,7 +579,7 @@ impl Client {
             .params(params)
             .headers(headers)
             .body(body);
-        call.query = query.iter().map(|(k, v)| (*k, Cow::Borrowed(*v))).collect();
+        call.raw_query = query;
         self.call(call)
     }
 
@@ -647,47 +641,99 @@ impl Client {
             Repr::Bytes { data, .. } => BodyFraming::Length(data.len() as u64),
             Repr::Reader(_) => BodyFraming::Chunked,
         };
-        let content_type = call.body.content_type();
-        let has_ct = call
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type"));
-        let mut headers: Vec<(&str, &str)> = call.headers.to_vec();
-        if let (Some(ct), false) = (content_type, has_ct) {
-            headers.push(("Content-Type", ct));
-        }
-        let query: Vec<(&str, &str)> = call.query.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+        // The extra headers and the query as the encoder takes them, without allocating in
+        // the common cases (no added header; a few query pairs).
+        let content_type = call.body.content_type().filter(|_| {
+            !call
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
+        });
+        let only_ct: [(&str, &str); 1];
+        let with_ct: Vec<(&str, &str)>;
+        let headers: &[(&str, &str)] = match content_type {
+            None => call.headers,
+            Some(ct) if call.headers.is_empty() => {
+                only_ct = [("Content-Type", ct)];
+                &only_ct
+            }
+            Some(ct) => {
+                with_ct = call
+                    .headers
+                    .iter()
+                    .copied()
+                    .chain([("Content-Type", ct)])
+                    .collect();
+                &with_ct
+            }
+        };
+        let mut few = [("", ""); 16];
+        let many: Vec<(&str, &str)>;
+        let query: &[(&str, &str)] = if call.query.is_empty() {
+            call.raw_query
+        } else if call.query.len() <= few.len() {
+            for (slot, (k, v)) in few.iter_mut().zip(&call.query) {
+                *slot = (k, v.as_ref());
+            }
+            few.get(..call.query.len()).unwrap_or(&[])
+        } else {
+            many = call.query.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+            &many
+        };
         let spec = RequestSpec::new(call.method, call.path)
             .params(call.params)
-            .query(&query)
-            .headers(&headers)
+            .query(query)
+            .headers(headers)
             .api_version(version)
             .body(framing)
             .upgrade(call.upgrade);
-        let mut head = Vec::new();
-        spec.encode_vec(&mut head)?;
         let t = Timeouts {
             idle: call.idle_timeout.unwrap_or(self.inner.cfg.idle_timeout),
             head: call.head_timeout.unwrap_or(self.inner.cfg.head_timeout),
         };
 
-        let conn = self.inner.checkout()?;
+        // Encode into the pooled connection's buffer (reused from one request to the next),
+        // before any connect: an invalid request is refused without touching the socket. A
+        // short `Content-Length` body goes into the same buffer, for one write.
+        let mut pooled = self.inner.pop_idle();
+        let mut wire = pooled.as_mut().map(Conn::take_wbuf).unwrap_or_default();
+        let encoded = spec.encode_vec(&mut wire);
+        if let Err(e) = encoded {
+            if let Some(mut conn) = pooled {
+                conn.set_wbuf(wire);
+                self.inner.checkin(conn);
+            }
+            return Err(e.into());
+        }
+        if let Repr::Bytes { data, .. } = &call.body.repr {
+            if data.len() <= READ_CHUNK {
+                wire.extend_from_slice(data);
+            }
+        }
+
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => self.inner.connect()?,
+        };
         let reused = conn.reused;
-        match self.attempt(conn, &spec, &head, &mut call.body, t) {
-            Ok(x) => Ok(x),
+        let mut x = match self.attempt(conn, &spec, &wire, &mut call.body, t) {
+            Ok(x) => x,
             Err(Failure { error, retry }) => {
                 if retry && reused {
                     let conn = self.inner.connect()?;
-                    self.attempt(conn, &spec, &head, &mut call.body, t)
-                        .map_err(|f| f.error)
+                    self.attempt(conn, &spec, &wire, &mut call.body, t)
+                        .map_err(|f| f.error)?
                 } else {
-                    Err(error)
+                    return Err(error);
                 }
             }
-        }
+        };
+        x.conn.set_wbuf(wire);
+        Ok(x)
     }
 
-    /// One try on one connection: write the head and body, read the response head.
+    /// One try on one connection: write the head and body, read the response head. `wire` is
+    /// the encoded head, followed by the body when it is bytes of at most `READ_CHUNK`.
     ///
     /// Retryable (`Failure::retry`) only when the connection came from the pool, not one byte
     /// of the response arrived, the failure says the daemon had closed it (EOF, `EPIPE`,
@@ -696,7 +742,7 @@ impl Client {
         &self,
         mut conn: Conn,
         spec: &RequestSpec<'_>,
-        head: &[u8],
+        wire: &[u8],
         body: &mut Body<'_>,
         t: Timeouts,
     ) -> Result<Exchange, Failure> {
@@ -711,19 +757,17 @@ impl Client {
         let write_ctx = |conn: &Conn| format!("writing the request to {}", conn.path().display());
 
         let outcome = match &mut body.repr {
-            Repr::Empty => conn.write_all(head),
+            Repr::Empty => conn.write_all(wire),
             Repr::Bytes { data, .. } => {
                 if data.len() <= READ_CHUNK {
-                    let mut msg = Vec::with_capacity(head.len() + data.len());
-                    msg.extend_from_slice(head);
-                    msg.extend_from_slice(data);
-                    conn.write_all(&msg)
+                    // The body is in `wire` already.
+                    conn.write_all(wire)
                 } else {
-                    conn.write_all(head).and_then(|()| conn.write_all(data))
+                    conn.write_all(wire).and_then(|()| conn.write_all(data))
                 }
             }
             Repr::Reader(reader) => {
-                match self.upload(&mut conn, spec, head, &mut **reader, &mut body_consumed) {
+                match self.upload(&mut conn, spec, wire, &mut **reader, &mut body_consumed) {
                     Ok(complete) => {
                         request_complete = complete;
                         Ok(())

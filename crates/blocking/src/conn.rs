@@ -27,8 +27,12 @@ pub(crate) struct Conn {
     eof: bool,
     /// The connection came out of the idle pool (it carried an earlier exchange).
     pub(crate) reused: bool,
+    /// The socket's read timeout as last set (`None`: never set).
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// The buffer requests are encoded into, kept with the connection and reused by the next
+    /// request on it (see [`take_wbuf`](Self::take_wbuf)).
+    wbuf: Vec<u8>,
     /// The buffer never grows past this (a head or trailer section at the decoder's limit, plus
     /// one read).
     max_buf: usize,
@@ -70,6 +74,14 @@ fn nonzero(d: Duration) -> Duration {
     d.max(Duration::from_millis(1))
 }
 
+/// How far below the wanted read timeout the socket's current one may be and still be used as
+/// is (see [`Conn::fill`]).
+const TIMEOUT_SLACK: Duration = Duration::from_millis(5);
+
+/// The largest encode buffer kept with an idle connection; a larger one (a request with a big
+/// inline body) is freed after use.
+const MAX_KEPT_WBUF: usize = 16 * 1024;
+
 impl Conn {
     /// Connects to `path`, mapping the usual failures to messages a person can act on.
     ///
@@ -78,7 +90,11 @@ impl Conn {
     /// reported when the kernel itself gives up (`EAGAIN`/`ETIMEDOUT`).
     pub(crate) fn connect(path: &SharedPath, max_buf: usize) -> Result<Conn> {
         let stream = UnixStream::connect(path).map_err(|e| connect_error(path, e))?;
-        Ok(Conn {
+        Ok(Conn::new(stream, path, max_buf))
+    }
+
+    fn new(stream: UnixStream, path: &SharedPath, max_buf: usize) -> Conn {
+        Conn {
             stream,
             buf: vec![0; READ_CHUNK],
             pos: 0,
@@ -87,9 +103,10 @@ impl Conn {
             reused: false,
             read_timeout: None,
             write_timeout: None,
+            wbuf: Vec::new(),
             max_buf: max_buf.max(READ_CHUNK),
             path: Arc::clone(path),
-        })
+        }
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -130,13 +147,23 @@ impl Conn {
         self.pos == self.end && !self.eof
     }
 
-    fn set_read_timeout(&mut self, t: Duration) -> io::Result<()> {
-        let t = Some(nonzero(t));
-        if self.read_timeout != t {
-            self.stream.set_read_timeout(t)?;
-            self.read_timeout = t;
+    /// Makes the socket's read timeout at most `want` and returns it. A timeout already set
+    /// that is at most `want` and within [`TIMEOUT_SLACK`] of it is kept: the head deadline's
+    /// remaining time differs by microseconds from one request to the next, and equals the idle
+    /// timeout up to that, so a keep-alive connection makes no `setsockopt` per request. A new
+    /// one is rounded down to whole milliseconds for the same reason.
+    fn read_timeout_for(&mut self, want: Duration) -> io::Result<Duration> {
+        let want = nonzero(want);
+        if let Some(t) = self.read_timeout {
+            if t <= want && want - t <= TIMEOUT_SLACK {
+                return Ok(t);
+            }
         }
-        Ok(())
+        // Whole milliseconds, at least 1 ms (`want` is).
+        let t = want - Duration::from_nanos(u64::from(want.subsec_nanos() % 1_000_000));
+        self.stream.set_read_timeout(Some(t))?;
+        self.read_timeout = Some(t);
+        Ok(t)
     }
 
     pub(crate) fn set_write_timeout(&mut self, t: Duration) -> Result<()> {
@@ -178,15 +205,22 @@ impl Conn {
         Ok(())
     }
 
-    /// Reads more bytes (at least one, or EOF) with a read timeout of `timeout`. Returns the
+    /// Reads more bytes (at least one, or EOF), waiting at most `timeout`. Returns the
     /// number of bytes read; 0 means the peer closed (then [`eof`](Self::eof) is true).
+    ///
+    /// The socket's read timeout may be up to [`TIMEOUT_SLACK`] shorter than `timeout` (see
+    /// [`read_timeout_for`](Self::read_timeout_for)); when it runs out, the read is retried
+    /// for the rest, so the wait is never cut short.
     pub(crate) fn fill(&mut self, timeout: Duration, kind: TimeoutKind) -> Result<usize> {
         if self.eof {
             return Ok(0);
         }
         self.make_room()?;
-        self.set_read_timeout(timeout)
-            .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
+        let mut want = nonzero(timeout);
+        let configure = |path: &Path, e| Error::io(format!("configuring {}", path.display()), e);
+        let mut t = self
+            .read_timeout_for(want)
+            .map_err(|e| configure(&self.path, e))?;
         loop {
             let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
             match self.stream.read(spare) {
@@ -199,6 +233,13 @@ impl Conn {
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout_error(&e) && t < want => {
+                    // At least `t` has passed: wait for the rest.
+                    want -= t;
+                    t = self
+                        .read_timeout_for(want)
+                        .map_err(|e| configure(&self.path, e))?;
+                }
                 Err(e) if is_timeout_error(&e) => return Err(Error::Timeout(kind)),
                 Err(e) => {
                     return Err(Error::io(
@@ -246,6 +287,21 @@ impl Conn {
         self.stream.write_all(data)
     }
 
+    /// The encode buffer, emptied, for the next request on this connection (the connection
+    /// keeps an empty one until [`set_wbuf`](Self::set_wbuf) gives it back).
+    pub(crate) fn take_wbuf(&mut self) -> Vec<u8> {
+        let mut buf = std::mem::take(&mut self.wbuf);
+        buf.clear();
+        buf
+    }
+
+    /// Keeps `buf` as the encode buffer for the next request (unless it grew large).
+    pub(crate) fn set_wbuf(&mut self, buf: Vec<u8>) {
+        if buf.capacity() <= MAX_KEPT_WBUF {
+            self.wbuf = buf;
+        }
+    }
+
     /// Splits the connection into its socket and the buffered bytes (after an upgrade: the
     /// first bytes of the raw stream).
     pub(crate) fn into_parts(self) -> (UnixStream, Vec<u8>, usize, usize, bool, SharedPath) {
@@ -277,4 +333,93 @@ fn connect_error(path: &Path, e: io::Error) -> Error {
         _ => None,
     };
     Error::io(hint.unwrap_or_else(|| format!("connecting to {p}")), e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn pair() -> (Conn, UnixStream) {
+        let (a, b) = UnixStream::pair().unwrap();
+        let path: SharedPath = Arc::from(Path::new("/test.sock"));
+        (Conn::new(a, &path, 0), b)
+    }
+
+    #[test]
+    fn read_timeout_is_set_only_when_it_must_change() {
+        let (mut conn, _peer) = pair();
+        let secs = Duration::from_secs;
+        // The head deadline's remaining time, a few microseconds under 60 s: set once, rounded
+        // down to whole milliseconds.
+        let t = conn
+            .read_timeout_for(secs(60) - Duration::from_micros(7))
+            .unwrap();
+        assert_eq!(t, Duration::from_millis(59_999));
+        // The next request's remaining time, and the 60 s idle timeout of a body: kept.
+        for want in [secs(60) - Duration::from_micros(3), secs(60)] {
+            assert_eq!(conn.read_timeout_for(want).unwrap(), t);
+        }
+        // Longer by more than the slack, or shorter: set.
+        assert_eq!(conn.read_timeout_for(secs(61)).unwrap(), secs(61));
+        assert_eq!(conn.read_timeout_for(secs(30)).unwrap(), secs(30));
+        assert_eq!(conn.stream.read_timeout().unwrap(), Some(secs(30)));
+        // Zero and sub-millisecond waits are 1 ms (the socket refuses 0).
+        let ms = Duration::from_millis(1);
+        assert_eq!(conn.read_timeout_for(Duration::ZERO).unwrap(), ms);
+        assert_eq!(
+            conn.read_timeout_for(Duration::from_micros(10)).unwrap(),
+            ms
+        );
+    }
+
+    #[test]
+    fn a_shorter_socket_timeout_never_cuts_the_wait_short() {
+        let (mut conn, _peer) = pair();
+        // The socket keeps a timeout 4 ms under the wait asked for (within the slack)...
+        let want = Duration::from_millis(60);
+        let kept = conn
+            .read_timeout_for(want - Duration::from_millis(4))
+            .unwrap();
+        assert_eq!(conn.read_timeout_for(want).unwrap(), kept);
+        // ...and a silent peer still gets the whole wait before the timeout is reported.
+        let started = Instant::now();
+        let err = conn.fill(want, TimeoutKind::Idle).unwrap_err();
+        assert!(matches!(err, Error::Timeout(TimeoutKind::Idle)), "{err:?}");
+        assert!(started.elapsed() >= want, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn fill_reads_what_arrives() {
+        let (mut conn, mut peer) = pair();
+        peer.write_all(b"abc").unwrap();
+        assert_eq!(
+            conn.fill(Duration::from_secs(5), TimeoutKind::Head)
+                .unwrap(),
+            3
+        );
+        assert_eq!(conn.unread(), b"abc");
+        drop(peer);
+        conn.consume(3);
+        assert_eq!(
+            conn.fill(Duration::from_secs(5), TimeoutKind::Idle)
+                .unwrap(),
+            0
+        );
+        assert!(conn.eof());
+    }
+
+    #[test]
+    fn the_encode_buffer_is_kept_unless_large() {
+        let (mut conn, _peer) = pair();
+        let mut buf = conn.take_wbuf();
+        buf.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
+        let ptr = buf.as_ptr();
+        conn.set_wbuf(buf);
+        let again = conn.take_wbuf();
+        assert!(again.is_empty());
+        assert_eq!(again.as_ptr(), ptr, "the same allocation");
+        conn.set_wbuf(Vec::with_capacity(MAX_KEPT_WBUF + 1));
+        assert_eq!(conn.take_wbuf().capacity(), 0);
+    }
 }

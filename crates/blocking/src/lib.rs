@@ -53,6 +53,7 @@ mod body;
 mod client;
 mod conn;
 mod error;
+mod headers;
 mod hijack;
 mod response;
 
@@ -66,6 +67,7 @@ pub use client::{
     DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
 };
 pub use error::{Error, Result, TimeoutKind};
+pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::{Chunk, Demux, Hijacked, Output};
 pub use response::{JsonMessages, Response, ResponseBody};
 

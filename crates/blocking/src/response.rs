@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use docksock_proto::json::JsonSplitter;
 use docksock_proto::stdcopy::Mode;
-use docksock_proto::{Event, ResponseDecoder};
+use docksock_proto::{BodyKind, Event, ResponseDecoder};
 
 use crate::client::{Exchange, Inner, OwnedHead, MAX_ERROR_BODY};
 use crate::conn::Conn;
 use crate::error::{Error, Result, TimeoutKind};
+use crate::headers::ResponseHeaders;
 use crate::hijack::Demux;
 
 /// A response: status line, headers, and the body as a stream.
@@ -41,34 +42,55 @@ pub struct Response {
     pub status: u16,
     /// The reason phrase (free text: dockerd puts error detail there for some errors).
     pub reason: String,
-    /// The header fields in order, duplicates kept; values decoded lossily as UTF-8.
-    pub headers: Vec<(String, String)>,
+    /// The header fields in order, duplicates kept; values decoded lossily as UTF-8. One owned
+    /// copy of the field lines, read with the core's iterator (see [`ResponseHeaders`]).
+    pub headers: ResponseHeaders,
     /// The body, a stream.
     pub body: ResponseBody,
 }
 
 impl Response {
     pub(crate) fn from_exchange(x: Exchange, inner: Arc<Inner>) -> Response {
-        let OwnedHead {
-            status,
-            reason,
-            headers,
-            ..
-        } = x.head.clone();
+        let Exchange {
+            conn,
+            decoder,
+            head:
+                OwnedHead {
+                    status,
+                    reason,
+                    headers,
+                    body,
+                },
+            upgraded: _,
+            request_complete,
+            idle_timeout,
+        } = x;
+        let state = State {
+            conn,
+            decoder,
+            pending: (0, 0),
+            request_complete,
+            idle: idle_timeout,
+            length: match body {
+                BodyKind::Length(n) => Some(n),
+                _ => None,
+            },
+        };
         Response {
             status,
             reason,
             headers,
-            body: ResponseBody::new(x, inner),
+            body: ResponseBody {
+                state: Some(state),
+                inner,
+                failed: None,
+            },
         }
     }
 
     /// The first value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 
     /// True for a 2xx status.
@@ -207,6 +229,8 @@ struct State {
     pending: (usize, usize),
     request_complete: bool,
     idle: Duration,
+    /// The body's `Content-Length`, when it has one (sizes the buffer of a whole-body read).
+    length: Option<u64>,
 }
 
 impl std::fmt::Debug for ResponseBody {
@@ -228,20 +252,6 @@ enum Step {
 }
 
 impl ResponseBody {
-    pub(crate) fn new(x: Exchange, inner: Arc<Inner>) -> ResponseBody {
-        ResponseBody {
-            state: Some(State {
-                conn: x.conn,
-                decoder: x.decoder,
-                pending: (0, 0),
-                request_complete: x.request_complete,
-                idle: x.idle_timeout,
-            }),
-            inner,
-            failed: None,
-        }
-    }
-
     /// Sets the idle timeout for the rest of this body.
     pub fn set_idle_timeout(&mut self, timeout: Duration) {
         if let Some(st) = &mut self.state {
@@ -256,38 +266,62 @@ impl ResponseBody {
 
     /// Reads body bytes into `out`; `Ok(0)` only at the end of the body.
     pub(crate) fn read_inner(&mut self, out: &mut [u8]) -> Result<usize> {
-        if let Some(msg) = &self.failed {
-            return Err(Error::Unexpected(format!(
-                "body read again after an error: {msg}"
-            )));
-        }
         if out.is_empty() {
+            self.check_failed()?;
             return Ok(0);
         }
-        match self.step(out) {
-            Ok(n) => Ok(n),
-            Err(e) => {
-                self.failed = Some(e.to_string());
-                self.state = None;
-                Err(e)
-            }
+        let Some(data) = self.next_piece(out.len())? else {
+            return Ok(0);
+        };
+        let n = data.len();
+        if let Some(dst) = out.get_mut(..n) {
+            dst.copy_from_slice(data);
+        }
+        Ok(n)
+    }
+
+    fn check_failed(&self) -> Result<()> {
+        match &self.failed {
+            Some(msg) => Err(Error::Unexpected(format!(
+                "body read again after an error: {msg}"
+            ))),
+            None => Ok(()),
         }
     }
 
-    fn step(&mut self, out: &mut [u8]) -> Result<usize> {
+    /// The next piece of body data, at most `max` bytes (`max` > 0), borrowed from the
+    /// connection's buffer and taken (the next call moves on); `None` at the end of the body.
+    /// An error is remembered: later calls fail again.
+    fn next_piece(&mut self, max: usize) -> Result<Option<&[u8]>> {
+        self.check_failed()?;
+        match self.advance() {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                self.state = None;
+                return Err(e);
+            }
+        }
+        let Some(st) = &mut self.state else {
+            return Ok(None);
+        };
+        let (p0, p1) = st.pending;
+        let end = p1.min(p0.saturating_add(max));
+        st.pending.0 = end;
+        Ok(Some(st.conn.buffered(p0, end)))
+    }
+
+    /// Drives the decoder (reading from the socket as needed) until body data is pending:
+    /// true, or the body ended: false.
+    fn advance(&mut self) -> Result<bool> {
         loop {
             let Some(st) = &mut self.state else {
-                return Ok(0);
+                return Ok(false);
             };
             let (p0, p1) = st.pending;
             if p0 < p1 {
-                let avail = st.conn.buffered(p0, p1);
-                let n = avail.len().min(out.len());
-                if let (Some(dst), Some(src)) = (out.get_mut(..n), avail.get(..n)) {
-                    dst.copy_from_slice(src);
-                }
-                st.pending.0 += n;
-                return Ok(n);
+                return Ok(true);
             }
             let eof = st.conn.eof();
             let (consumed, step) = {
@@ -320,7 +354,7 @@ impl ResponseBody {
                 }
                 Step::End => {
                     self.finish_clean();
-                    return Ok(0);
+                    return Ok(false);
                 }
                 Step::Odd => {
                     return Err(Error::Unexpected(
@@ -340,36 +374,40 @@ impl ResponseBody {
         }
     }
 
-    /// Reads the whole body, up to the client's `max_body`.
+    /// Reads the whole body, up to the client's `max_body`: the decoder's data pieces are
+    /// copied straight from the connection's buffer into one `Vec`, sized by the
+    /// `Content-Length` when there is one.
     pub(crate) fn read_capped(&mut self) -> Result<Vec<u8>> {
         let cap = self.inner.cfg.max_body;
-        let mut out = Vec::new();
-        let mut chunk = vec![0u8; 64 * 1024];
+        let hint = self
+            .state
+            .as_ref()
+            .and_then(|st| st.length)
+            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX).min(cap));
+        let mut out = Vec::with_capacity(hint);
         loop {
-            let n = self.read_inner(&mut chunk)?;
-            if n == 0 {
+            let Some(data) = self.next_piece(usize::MAX)? else {
                 return Ok(out);
-            }
-            if out.len() + n > cap {
+            };
+            if out.len() + data.len() > cap {
                 self.state = None;
                 return Err(Error::Unexpected(format!(
                     "response body larger than the {cap}-byte cap (read it as a stream, or \
                      raise ClientBuilder::max_body)"
                 )));
             }
-            out.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
+            out.extend_from_slice(data);
         }
     }
 
     /// Reads and drops the rest of a short body (up to 64 KiB) so the connection can be
     /// reused; a longer body, or any error, just closes the connection.
     pub(crate) fn discard(&mut self) {
-        let mut sink = [0u8; 4096];
         let mut total = 0usize;
         while self.state.is_some() && total <= MAX_ERROR_BODY {
-            match self.read_inner(&mut sink) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => total += n,
+            match self.next_piece(4096) {
+                Ok(Some(data)) => total += data.len(),
+                Ok(None) | Err(_) => break,
             }
         }
         self.state = None;

@@ -549,3 +549,214 @@ fn blocking_fault_negotiation_head_fallback_and_too_old() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A `Content-Length` response with this body.
+fn with_length(body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+#[test]
+fn blocking_fault_whole_bodies_on_one_connection() {
+    // Larger than the connection's 64 KiB read buffer: several reads, several data pieces.
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::Write(with_length(&big)),
+        Step::ReadRequest,
+        Step::drip(CHUNKED_JSON, Duration::from_millis(1)),
+        Step::ReadRequest,
+        Step::Write(with_length(b"0123456789")),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+    ]);
+    let docker = client(&server);
+    let get = |path: &str| {
+        docker
+            .request("GET", path, &[], &[], &[], Body::empty())
+            .unwrap()
+    };
+    let body = get("/big").bytes().unwrap();
+    assert_eq!(body.len(), big.len());
+    assert_eq!(body.capacity(), big.len(), "sized by Content-Length");
+    assert!(body == big);
+    assert_eq!(get("/chunked").text().unwrap(), "{\"a\": [1,2,3]}");
+    // Part of the body through `Read`, the rest whole.
+    let mut resp = get("/digits");
+    let mut first = [0u8; 3];
+    resp.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"012");
+    assert_eq!(resp.bytes().unwrap(), b"3456789");
+    assert_eq!(docker.ping().unwrap().body, "OK");
+    finished(&server);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn blocking_fault_max_body_is_a_cap() {
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::Write(with_length(b"0123456789")),
+        Step::ReadRequest,
+        Step::Write(with_length(b"0123456789x")),
+        Step::Accept,
+        Step::ReadRequest,
+        Step::write(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+             6\r\n012345\r\n5\r\n6789x\r\n0\r\n\r\n",
+        ),
+    ]);
+    let docker = Client::builder()
+        .socket(server.path())
+        .api_version(ApiVersion::new(1, 41))
+        .max_body(10)
+        .build();
+    let get = || {
+        docker
+            .request("GET", "/x", &[], &[], &[], Body::empty())
+            .unwrap()
+    };
+    assert_eq!(get().bytes().unwrap(), b"0123456789");
+    for _ in 0..2 {
+        match get().bytes().unwrap_err() {
+            Error::Unexpected(m) => assert!(m.contains("10-byte cap"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    finished(&server);
+    assert_eq!(
+        server.connections(),
+        2,
+        "a body over the cap closes the connection"
+    );
+}
+
+#[test]
+fn blocking_fault_response_headers() {
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::write(
+            &b"HTTP/1.1 200 Fine\r\nApi-Version: 1.41\r\nX-Dup: a\r\nx-dup: b\r\n\
+               X-Bytes: caf\xc3\xa9 \xff\r\nContent-Length: 2\r\n\r\nOK"[..],
+        ),
+    ]);
+    let docker = client(&server);
+    let resp = docker
+        .request("GET", "/_ping", &[], &[], &[], Body::empty())
+        .unwrap();
+    assert_eq!((resp.status, resp.reason.as_str()), (200, "Fine"));
+    assert_eq!(resp.header("api-version"), Some("1.41"));
+    assert_eq!(resp.headers.get("X-DUP"), Some("a"));
+    assert_eq!(
+        resp.headers.get_all("x-dup").collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert_eq!(resp.header("X-Bytes"), Some("café \u{fffd}"));
+    assert_eq!(resp.headers.len(), 5);
+    let names: Vec<&str> = resp.headers.iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        ["Api-Version", "X-Dup", "x-dup", "X-Bytes", "Content-Length"]
+    );
+    assert_eq!(resp.text().unwrap(), "OK");
+}
+
+#[test]
+fn blocking_fault_invalid_request_leaves_the_pool_alone() {
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+    ]);
+    let docker = client(&server);
+    assert_eq!(docker.ping().unwrap().body, "OK");
+    // Refused before anything is sent; the idle connection stays pooled.
+    let err = docker
+        .request(
+            "GET",
+            "/containers/{id}/json",
+            &[("id", docksock::PathParam::Plain("a/b"))],
+            &[],
+            &[],
+            Body::empty(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(ProtoError::Misuse(_))),
+        "{err:?}"
+    );
+    assert_eq!(docker.ping().unwrap().body, "OK");
+    finished(&server);
+    assert_eq!(server.connections(), 1);
+    assert_eq!(server.requests().len(), 2);
+
+    // Without a pooled connection, nothing is connected either: the request error, not the
+    // missing socket, is reported.
+    let nowhere = Client::builder()
+        .socket("/nonexistent/docksock.sock")
+        .api_version(ApiVersion::new(1, 41))
+        .build();
+    let err = nowhere
+        .request("GET", "/x", &[], &[], &[("Bad Name", "v")], Body::empty())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(ProtoError::Misuse(_))),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn blocking_fault_query_and_headers_are_encoded_as_given() {
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+    ]);
+    let docker = client(&server);
+    let query: Vec<(String, String)> = (0..20).map(|i| (format!("k{i}"), i.to_string())).collect();
+    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (&**k, &**v)).collect();
+    for q in [&query[..2], &query[..]] {
+        docker
+            .request("GET", "/_ping", &[], q, &[("X-A", "1")], Body::empty())
+            .unwrap()
+            .bytes()
+            .unwrap();
+    }
+    // A JSON body adds its Content-Type after the caller's headers.
+    docker
+        .request(
+            "POST",
+            "/_ping",
+            &[],
+            &[],
+            &[("X-A", "1")],
+            Body::json(&serde_json::json!({})),
+        )
+        .unwrap()
+        .bytes()
+        .unwrap();
+    finished(&server);
+    let reqs = server.requests();
+    assert_eq!(
+        reqs[0],
+        b"GET /v1.41/_ping?k0=0&k1=1 HTTP/1.1\r\nHost: api.moby.localhost\r\nX-A: 1\r\n\r\n"
+    );
+    let long: Vec<String> = (0..20).map(|i| format!("k{i}={i}")).collect();
+    assert!(
+        reqs[1].starts_with(format!("GET /v1.41/_ping?{} HTTP/1.1\r\n", long.join("&")).as_bytes())
+    );
+    assert_eq!(
+        reqs[2],
+        b"POST /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\nX-A: 1\r\n\
+          Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    );
+}
