@@ -125,14 +125,18 @@ impl<'a> Iterator for HeaderIter<'a> {
     type Item = Header<'a>;
 
     fn next(&mut self) -> Option<Header<'a>> {
-        // The section was validated when it was parsed: every line is `token ":" value CRLF`.
-        let lf = memchr::memchr(b'\n', self.rest)?;
-        let line = self.rest.get(..lf.saturating_sub(1))?;
-        self.rest = self.rest.get(lf + 1..).unwrap_or(b""); // ok: lf < len
-        let colon = memchr::memchr(b':', line)?;
-        let name = core::str::from_utf8(line.get(..colon)?).unwrap_or("");
-        let value = trim_ows(line.get(colon + 1..)?);
-        Some(Header { name, value })
+        // The section was validated when it was parsed: every line is `token ":" value CRLF`,
+        // names are short and values hold no CR.
+        let colon = self.rest.iter().position(|&b| b == b':')?;
+        let name = self.rest.get(..colon)?;
+        let after = self.rest.get(colon + 1..)?;
+        let cr = memchr::memchr(b'\r', after)?;
+        let value = trim_ows(after.get(..cr)?);
+        self.rest = after.get(cr + 2..).unwrap_or(b"");
+        Some(Header {
+            name: core::str::from_utf8(name).unwrap_or(""),
+            value,
+        })
     }
 }
 
