@@ -283,24 +283,21 @@ impl FieldReader {
 /// Reads the line of `buf` starting at `pos`.
 fn read_line(buf: &[u8], pos: usize, first: bool) -> Result<Line, PeerError> {
     let rest = buf.get(pos..).unwrap_or(b"");
-    match rest {
-        [] | [b'\r'] => return Ok(Line::Partial),
-        [b'\r', b'\n', ..] => return Ok(Line::End(pos + 2)),
-        [b'\r', ..] => return Err(PeerError::BareCr),
-        [b'\n', ..] => return Err(PeerError::BareLf),
-        [b' ' | b'\t', ..] if first => return Err(PeerError::InvalidHeaderName),
-        [b' ' | b'\t', ..] => return Err(PeerError::ObsFold),
-        _ => {}
-    }
-    // Name: one or more tchar, then ':' at once.
+    // Name: one or more tchar, then ':' at once. The common case is checked first; the rest
+    // sorts out the empty line, the end of the input and the errors.
     let name_len = token_run(rest);
-    if name_len == rest.len() {
-        return Ok(Line::Partial);
-    }
-    match rest.get(name_len) {
-        Some(b':') if name_len > 0 => {}
-        Some(b'\n') => return Err(PeerError::BareLf),
-        _ => return Err(PeerError::InvalidHeaderName),
+    if name_len == 0 || rest.get(name_len) != Some(&b':') {
+        return match rest {
+            [] | [b'\r'] => Ok(Line::Partial),
+            [b'\r', b'\n', ..] => Ok(Line::End(pos + 2)),
+            [b'\r', ..] => Err(PeerError::BareCr),
+            [b'\n', ..] => Err(PeerError::BareLf),
+            [b' ' | b'\t', ..] if first => Err(PeerError::InvalidHeaderName),
+            [b' ' | b'\t', ..] => Err(PeerError::ObsFold),
+            _ if name_len == rest.len() => Ok(Line::Partial),
+            _ if rest.get(name_len) == Some(&b'\n') => Err(PeerError::BareLf),
+            _ => Err(PeerError::InvalidHeaderName),
+        };
     }
     let value_start = name_len + 1;
     let value = rest.get(value_start..).unwrap_or(b"");
