@@ -13,7 +13,7 @@ pub mod tar;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use docksock::{Client, RemoveContainerOptions, RemoveImageOptions};
+use docksock::{Client, RemoveContainerOptions, RemoveImageOptions, WaitOptions};
 
 /// The tag of the busybox test image.
 pub const BUSYBOX_IMAGE: &str = "docksock-test/busybox:latest";
@@ -88,6 +88,19 @@ pub fn busybox_image(client: &Client) -> String {
         *done = true;
     }
     BUSYBOX_IMAGE.to_owned()
+}
+
+/// Waits (up to 30 s) for a container to exit and returns its exit code; panics on failure.
+pub fn wait_exit(docker: &Client, id: &str) -> i64 {
+    docker
+        .wait_container(
+            id,
+            &WaitOptions {
+                timeout: Some(std::time::Duration::from_secs(30)),
+                ..Default::default()
+            },
+        )
+        .expect("wait for the container to exit")
 }
 
 /// A container name unique to this test and process: `docksock-it-<test>-<pid>`.

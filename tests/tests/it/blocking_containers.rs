@@ -9,20 +9,8 @@ use docksock::{
     AttachOptions, Client, Error, ListContainersOptions, LogsOptions, Mode, RemoveContainerOptions,
     RemoveImageOptions, StreamKind, WaitOptions,
 };
-use docksock_tests::{busybox_image, daemon, unique_name, ContainerGuard};
+use docksock_tests::{busybox_image, daemon, unique_name, wait_exit as wait, ContainerGuard};
 use serde_json::{json, Value};
-
-fn wait(docker: &Client, id: &str) -> i64 {
-    docker
-        .wait_container(
-            id,
-            &WaitOptions {
-                timeout: Some(Duration::from_secs(30)),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-}
 
 fn run_to_exit(docker: &Client, name: &str, config: &Value) -> (ContainerGuard, i64) {
     let c = ContainerGuard::create(docker, name, config);

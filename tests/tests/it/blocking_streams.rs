@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use docksock::{BuildOptions, Client, Error, EventsOptions, LogsOptions, WaitOptions};
+use docksock::{BuildOptions, Error, EventsOptions, LogsOptions};
 use docksock_tests::tar::{TarBuilder, ZeroFileTar};
 use docksock_tests::{
-    busybox_image, daemon, proc_status_kib, reset_peak_rss, unique_name, ContainerGuard, ImageGuard,
+    busybox_image, daemon, proc_status_kib, reset_peak_rss, unique_name, wait_exit as wait,
+    ContainerGuard, ImageGuard,
 };
 use serde_json::{json, Value};
 
@@ -15,18 +16,6 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
         .as_secs()
-}
-
-fn wait(docker: &Client, id: &str) -> i64 {
-    docker
-        .wait_container(
-            id,
-            &WaitOptions {
-                timeout: Some(Duration::from_secs(30)),
-                ..Default::default()
-            },
-        )
-        .unwrap()
 }
 
 #[test]
