@@ -72,6 +72,23 @@ struct StreamedBody {
     abandoned: bool,
 }
 
+/// Request `id`'s `want_write_ready` flag and its streamed body, if the body is still open
+/// for writing.
+fn open_body(
+    inflight: &mut VecDeque<InFlight>,
+    id: RequestId,
+) -> Result<(&mut bool, &mut StreamedBody), SendError> {
+    let req = inflight
+        .iter_mut()
+        .find(|r| r.id == id)
+        .ok_or(SendError::NoStreamedBody)?;
+    let body = req.body.as_mut().ok_or(SendError::NoStreamedBody)?;
+    if body.abandoned || body.encoder.is_finished() {
+        return Err(SendError::BodyDone);
+    }
+    Ok((&mut req.want_write_ready, body))
+}
+
 /// One outstanding request.
 #[derive(Debug)]
 struct InFlight {
@@ -527,18 +544,10 @@ impl Connection {
             return Err(SendError::Closed);
         }
         let space = self.write_space();
-        let Some(req) = self.inflight.iter_mut().find(|r| r.id == id) else {
-            return Err(SendError::NoStreamedBody);
-        };
-        let Some(body) = req.body.as_mut() else {
-            return Err(SendError::NoStreamedBody);
-        };
-        if body.abandoned || body.encoder.is_finished() {
-            return Err(SendError::BodyDone);
-        }
+        let (want_write_ready, body) = open_body(&mut self.inflight, id)?;
         let n = data.len().min(space.saturating_sub(CHUNK_OVERHEAD));
         if n < data.len() {
-            req.want_write_ready = true;
+            *want_write_ready = true;
         }
         if n == 0 {
             return Ok(0);
@@ -570,15 +579,7 @@ impl Connection {
         if self.phase == Phase::Closed || self.write_error.is_some() {
             return Err(SendError::Closed);
         }
-        let Some(req) = self.inflight.iter_mut().find(|r| r.id == id) else {
-            return Err(SendError::NoStreamedBody);
-        };
-        let Some(body) = req.body.as_mut() else {
-            return Err(SendError::NoStreamedBody);
-        };
-        if body.abandoned || body.encoder.is_finished() {
-            return Err(SendError::BodyDone);
-        }
+        let (_, body) = open_body(&mut self.inflight, id)?;
         let end = body.encoder.finish().map_err(SendError::Encode)?;
         let before = self.wq.len();
         self.wq.extend_from_slice(end);
