@@ -12,6 +12,7 @@
 //! * [`stdcopy`] — Docker's multiplexed stdout/stderr stream format.
 //! * [`json`] — splitting a body into whole JSON messages (events, progress, stats).
 //! * [`version`] — API version negotiation as pure functions.
+//! * [`timeout`] — the timeout vocabulary every adapter shares.
 //!
 //! The wire policy is strict: every place where RFC 9112 allows leniency, this crate rejects
 //! (bare LF, obs-fold, conflicting framing headers, chunk-size overflow…). See [`PeerError`].
@@ -38,6 +39,7 @@ mod error;
 mod head;
 pub mod json;
 pub mod stdcopy;
+pub mod timeout;
 pub mod version;
 
 pub use chunked::{ChunkedDecoder, ChunkedEvent};
