@@ -96,7 +96,7 @@ pub fn wait_exit(docker: &Client, id: &str) -> i64 {
         .wait_container(
             id,
             &WaitOptions {
-                timeout: Some(std::time::Duration::from_secs(30)),
+                timeout: docksock::Timeout::After(std::time::Duration::from_secs(30)),
                 ..Default::default()
             },
         )

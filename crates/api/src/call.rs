@@ -86,6 +86,7 @@ pub struct Call<'a> {
     method: &'a str,
     path: &'a str,
     param: Option<(&'a str, PathParam<'a>)>,
+    params: &'a [(&'a str, PathParam<'a>)],
     query: Vec<(&'a str, Cow<'a, str>)>,
     headers: Vec<(&'a str, Cow<'a, str>)>,
     body: CallBody<'a>,
@@ -102,6 +103,7 @@ impl<'a> Call<'a> {
             method: op.method,
             path: op.path,
             param: None,
+            params: &[],
             query: Vec::new(),
             headers: Vec::new(),
             body: CallBody::None,
@@ -120,10 +122,19 @@ impl<'a> Call<'a> {
         call
     }
 
-    /// Sets the path parameter `name` (each operation has at most one).
+    /// Sets the path parameter `name` (each operation of the API has at most one).
     #[must_use]
     pub fn param(mut self, name: &'a str, value: PathParam<'a>) -> Self {
         self.param = Some((name, value));
+        self.params = &[];
+        self
+    }
+
+    /// Sets every path parameter at once (for a custom path with several placeholders).
+    #[must_use]
+    pub fn params(mut self, params: &'a [(&'a str, PathParam<'a>)]) -> Self {
+        self.params = params;
+        self.param = None;
         self
     }
 
@@ -214,8 +225,11 @@ impl<'a> Call<'a> {
     }
 
     /// The path parameters.
-    pub fn params(&self) -> &[(&'a str, PathParam<'a>)] {
-        self.param.as_slice()
+    pub fn path_params(&self) -> &[(&'a str, PathParam<'a>)] {
+        match &self.param {
+            Some(_) => self.param.as_slice(),
+            None => self.params,
+        }
     }
 
     /// The query pairs, in order.
@@ -307,7 +321,7 @@ impl<'a> Call<'a> {
             &many_query
         };
         let spec = RequestSpec::new(self.method, self.path)
-            .params(self.params())
+            .params(self.path_params())
             .query(query)
             .headers(headers)
             .api_version(version)

@@ -1,13 +1,13 @@
 //! The client: configuration, the connection pool, version negotiation, and the exchange loop
 //! (write the request, read the response head) shared by every call.
 
-use std::borrow::Cow;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use docksock_proto::encode::{BodyFraming, PathParam, RequestSpec};
+use docksock_api::{system, Call, CallBody, RequestBody};
+use docksock_proto::encode::{PathParam, RequestSpec};
 use docksock_proto::version::{self, ApiVersion};
 use docksock_proto::{BodyKind, Event, Head, Limits, PeerError, ResponseDecoder};
 
@@ -313,92 +313,6 @@ impl Inner {
     }
 }
 
-/// One request, as the exchange loop needs it.
-pub(crate) struct Call<'a> {
-    pub(crate) method: &'a str,
-    pub(crate) path: &'a str,
-    pub(crate) params: &'a [(&'a str, PathParam<'a>)],
-    pub(crate) query: Vec<(&'a str, Cow<'a, str>)>,
-    /// Query pairs borrowed as they are, used when `query` is empty (`Client::request`).
-    pub(crate) raw_query: &'a [(&'a str, &'a str)],
-    pub(crate) headers: &'a [(&'a str, &'a str)],
-    pub(crate) body: Body<'a>,
-    pub(crate) upgrade: bool,
-    /// Overrides the client's idle timeout for this exchange.
-    pub(crate) idle_timeout: Option<Duration>,
-    /// Overrides the client's head timeout for this exchange.
-    pub(crate) head_timeout: Option<Duration>,
-}
-
-impl<'a> Call<'a> {
-    pub(crate) fn new(method: &'a str, path: &'a str) -> Self {
-        Call {
-            method,
-            path,
-            params: &[],
-            query: Vec::new(),
-            raw_query: &[],
-            headers: &[],
-            body: Body::default(),
-            upgrade: false,
-            idle_timeout: None,
-            head_timeout: None,
-        }
-    }
-
-    pub(crate) fn params(mut self, params: &'a [(&'a str, PathParam<'a>)]) -> Self {
-        self.params = params;
-        self
-    }
-
-    pub(crate) fn query(mut self, key: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
-        self.query.push((key, value.into()));
-        self
-    }
-
-    /// Adds `key=1` when `flag` is set.
-    pub(crate) fn flag(self, key: &'a str, flag: bool) -> Self {
-        if flag {
-            self.query(key, "1")
-        } else {
-            self
-        }
-    }
-
-    /// Adds `key=value` when there is a value.
-    pub(crate) fn opt(self, key: &'a str, value: Option<impl Into<Cow<'a, str>>>) -> Self {
-        match value {
-            Some(v) => self.query(key, v),
-            None => self,
-        }
-    }
-
-    pub(crate) fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
-        self.headers = headers;
-        self
-    }
-
-    pub(crate) fn body(mut self, body: Body<'a>) -> Self {
-        self.body = body;
-        self
-    }
-
-    pub(crate) fn upgrade(mut self) -> Self {
-        self.upgrade = true;
-        self
-    }
-
-    pub(crate) fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.idle_timeout = timeout;
-        self
-    }
-
-    pub(crate) fn head_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.head_timeout = timeout;
-        self
-    }
-}
-
 /// A response head, copied out of the connection's buffer: the status, the reason, and the
 /// field lines as one owned copy (read back with the core's iterator).
 #[derive(Debug)]
@@ -526,10 +440,10 @@ impl Client {
     /// `HEAD /_ping` (or `GET` if the daemon rejects `HEAD`), then `Api-Version` against the
     /// supported range.
     fn negotiate(&self) -> Result<ApiVersion> {
-        let mut resp = self.send(Call::new("HEAD", "/_ping"), None)?;
+        let mut resp = self.send(&system::ping_head(), Body::empty(), None)?;
         if (400..500).contains(&resp.status) {
             resp.body.discard();
-            resp = self.send(Call::new("GET", "/_ping"), None)?;
+            resp = self.send(&system::ping(), Body::empty(), None)?;
         }
         let header = resp.header("Api-Version").map(str::to_owned);
         let status = resp.status;
@@ -537,15 +451,8 @@ impl Client {
             return Err(resp.into_error());
         }
         resp.body.discard();
-        // moby's client assumes 1.24 from a daemon that sends no Api-Version.
-        let daemon = match header {
-            Some(h) => ApiVersion::parse(h.as_bytes()).map_err(|_| Error::Version {
-                message: format!("the daemon sent an invalid Api-Version header: {h:?}"),
-            })?,
-            None => ApiVersion::new(1, 24),
-        };
-        version::negotiate(daemon, None, version::MIN_SUPPORTED, version::MAX_SUPPORTED).map_err(
-            |_| Error::Version {
+        system::negotiate(header.as_deref().map(str::as_bytes)).map_err(|e| match e {
+            system::NegotiationError::Unsupported(daemon) => Error::Version {
                 message: format!(
                     "the daemon at {} speaks Docker Engine API up to {daemon}, but this client \
                      supports {}..={}: upgrade the Docker daemon",
@@ -554,13 +461,20 @@ impl Client {
                     version::MAX_SUPPORTED
                 ),
             },
-        )
+            _ => Error::Version {
+                message: format!(
+                    "the daemon sent an invalid Api-Version header: {:?}",
+                    header.as_deref().unwrap_or_default()
+                ),
+            },
+        })
     }
 
     /// Any request: `method`, a path template with `{name}` placeholders filled from `params`
     /// (percent-encoded and validated by the core), `query` pairs, extra `headers`, a `body`.
     /// The path gets the API version prefix. Any status comes back as a [`Response`]; use
-    /// [`Response::error_for_status`] to turn non-2xx into [`Error::Api`].
+    /// [`Response::error_for_status`] to turn non-2xx into [`Error::Api`]. The same as
+    /// [`send`](Self::send) of a [`Call::custom`].
     ///
     /// # Errors
     ///
@@ -575,29 +489,95 @@ impl Client {
         headers: &[(&str, &str)],
         body: Body<'_>,
     ) -> Result<Response> {
-        let mut call = Call::new(method, path)
-            .params(params)
-            .headers(headers)
-            .body(body);
-        call.raw_query = query;
-        self.call(call)
+        let mut call = Call::custom(method, path).params(params);
+        for (k, v) in query {
+            call = call.query(k, *v);
+        }
+        for (k, v) in headers {
+            call = call.header(k, *v);
+        }
+        self.send(&call, body, Some(self.api_version()?))
     }
 
-    /// Sends a call with the negotiated version and returns the response (any status).
-    pub(crate) fn call(&self, call: Call<'_>) -> Result<Response> {
+    /// Runs an operation (see `docksock_api`: every call of this client is one) and checks
+    /// that the status means success for it (any 2xx, or one the operation also accepts, like
+    /// `304` for starting a started container).
+    ///
+    /// ```no_run
+    /// use docksock_api::{containers, ListContainersOptions};
+    ///
+    /// let docker = docksock::Client::from_env()?;
+    /// let list = docker.run(containers::list(&ListContainersOptions::default()))?.json()?;
+    /// # let _ = list;
+    /// # Ok::<(), docksock::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] for a status that is not a success; [`Error::Config`] for an operation
+    /// that streams its body (use [`run_with_body`](Self::run_with_body)); connection,
+    /// timeout, protocol and version errors.
+    pub fn run(&self, call: Call<'_>) -> Result<Response> {
+        if call.is_streamed() {
+            return Err(Error::Config(format!(
+                "{} {} streams its request body: run it with Client::run_with_body",
+                call.method(),
+                call.path()
+            )));
+        }
+        self.run_with_body(call, Body::empty())
+    }
+
+    /// [`run`](Self::run) with a request body streamed from `body` (an image import or a
+    /// build context tar). A body given here replaces the call's own.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Self::run).
+    pub fn run_with_body(&self, call: Call<'_>, body: Body<'_>) -> Result<Response> {
         let v = self.api_version()?;
-        self.send(call, Some(v))
+        let op = call.operation();
+        let resp = self.send(&call, body, Some(v))?;
+        if op.is_success(resp.status) {
+            Ok(resp)
+        } else {
+            Err(resp.into_error())
+        }
     }
 
-    /// Sends a call and checks the status is 2xx.
-    pub(crate) fn call_ok(&self, call: Call<'_>) -> Result<Response> {
-        self.call(call)?.error_for_status()
+    /// Sends `call` with `body` (or the call's own bytes when `body` is empty) at `version`
+    /// and returns the response, whatever its status.
+    ///
+    /// # Errors
+    ///
+    /// Connection, timeout and protocol errors; an unasked-for protocol switch.
+    pub fn send(
+        &self,
+        call: &Call<'_>,
+        body: Body<'_>,
+        version: Option<ApiVersion>,
+    ) -> Result<Response> {
+        let x = self.exchange(call, body, version)?;
+        if x.upgraded {
+            // Not asked for (no upgrade header sent unless `upgrade`); the connection is raw now.
+            return Err(Error::Unexpected(format!(
+                "the daemon switched protocols ({} {}) on a plain request",
+                x.head.status, x.head.reason
+            )));
+        }
+        Ok(Response::from_exchange(x, Arc::clone(&self.inner)))
     }
 
-    /// Sends an upgrade call and returns the hijacked stream.
-    pub(crate) fn call_hijack(&self, call: Call<'_>) -> Result<Hijacked> {
+    /// Runs an operation that hijacks the connection (attach, exec start) and returns the
+    /// duplex stream once the daemon has answered.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] for an error status; [`Error::Unexpected`] when the daemon answers
+    /// neither `101` nor a close-delimited `200`; connection, timeout and protocol errors.
+    pub fn run_hijack(&self, call: Call<'_>) -> Result<Hijacked> {
         let v = self.api_version()?;
-        let x = self.exchange(call.upgrade(), Some(v))?;
+        let x = self.exchange(&call, Body::empty(), Some(v))?;
         if x.upgraded {
             return Ok(Hijacked::new(x.conn, x.idle_timeout));
         }
@@ -617,81 +597,67 @@ impl Client {
         )))
     }
 
-    fn send(&self, call: Call<'_>, version: Option<ApiVersion>) -> Result<Response> {
-        let x = self.exchange(call, version)?;
-        if x.upgraded {
-            // Not asked for (no upgrade header sent unless `upgrade`); the connection is raw now.
-            return Err(Error::Unexpected(format!(
-                "the daemon switched protocols ({} {}) on a plain request",
-                x.head.status, x.head.reason
-            )));
-        }
-        Ok(Response::from_exchange(x, Arc::clone(&self.inner)))
-    }
-
     /// Encodes and sends a call and reads the response head, on a pooled connection with one
-    /// retry on a fresh one when the pooled one turns out closed (see `attempt`).
+    /// retry on a fresh one when the pooled one turns out closed (see `attempt`). `body`, when
+    /// not empty, replaces the call's own body.
     pub(crate) fn exchange(
         &self,
-        mut call: Call<'_>,
+        call: &Call<'_>,
+        body: Body<'_>,
         version: Option<ApiVersion>,
     ) -> Result<Exchange> {
-        let framing = match &call.body.repr {
-            Repr::Empty => BodyFraming::None,
-            Repr::Bytes { data, .. } => BodyFraming::Length(data.len() as u64),
-            Repr::Reader(_) => BodyFraming::Chunked,
-        };
-        // The extra headers and the query as the encoder takes them, without allocating in
-        // the common cases (no added header; a few query pairs).
-        let content_type = call.body.content_type().filter(|_| {
-            !call
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
-        });
-        let only_ct: [(&str, &str); 1];
-        let with_ct: Vec<(&str, &str)>;
-        let headers: &[(&str, &str)] = match content_type {
-            None => call.headers,
-            Some(ct) if call.headers.is_empty() => {
-                only_ct = [("Content-Type", ct)];
-                &only_ct
+        let mut body = match (body.repr, call.body_ref()) {
+            (Repr::Empty, CallBody::Bytes { data, .. }) => Body::bytes(&data[..]),
+            (Repr::Empty, CallBody::Stream { .. }) => {
+                return Err(Error::Config(format!(
+                    "{} {} streams its request body, and none was given",
+                    call.method(),
+                    call.path()
+                )))
             }
-            Some(ct) => {
-                with_ct = call
-                    .headers
-                    .iter()
-                    .copied()
-                    .chain([("Content-Type", ct)])
-                    .collect();
-                &with_ct
-            }
+            (repr, _) => Body { repr },
         };
-        let mut few = [("", ""); 16];
-        let many: Vec<(&str, &str)>;
-        let query: &[(&str, &str)] = if call.query.is_empty() {
-            call.raw_query
-        } else if call.query.len() <= few.len() {
-            for (slot, (k, v)) in few.iter_mut().zip(&call.query) {
-                *slot = (k, v.as_ref());
-            }
-            few.get(..call.query.len()).unwrap_or(&[])
-        } else {
-            many = call.query.iter().map(|(k, v)| (*k, v.as_ref())).collect();
-            &many
+        let content_type = match (&body.repr, call.body_ref()) {
+            (_, CallBody::Bytes { .. } | CallBody::Stream { .. }) => None,
+            (Repr::Empty, _) => None,
+            _ if call.request_kind() == RequestBody::Tar => Some("application/x-tar"),
+            _ => body.content_type(),
         };
-        let spec = RequestSpec::new(call.method, call.path)
-            .params(call.params)
-            .query(query)
-            .headers(headers)
-            .api_version(version)
-            .body(framing)
-            .upgrade(call.upgrade);
         let t = Timeouts {
-            idle: call.idle_timeout.unwrap_or(self.inner.cfg.idle_timeout),
-            head: call.head_timeout.unwrap_or(self.inner.cfg.head_timeout),
+            idle: resolve(call.idle_timeout_setting(), self.inner.cfg.idle_timeout),
+            head: resolve(call.head_timeout_setting(), self.inner.cfg.head_timeout),
         };
+        let mut extra: Option<Call<'_>> = None;
+        let call = match content_type {
+            Some(ct)
+                if !call
+                    .headers()
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("Content-Type")) =>
+            {
+                extra.insert(call.clone().header("Content-Type", ct))
+            }
+            _ => call,
+        };
+        let framing = match &body.repr {
+            Repr::Empty => docksock_proto::encode::BodyFraming::None,
+            Repr::Bytes { data, .. } => {
+                docksock_proto::encode::BodyFraming::Length(data.len() as u64)
+            }
+            Repr::Reader(_) => docksock_proto::encode::BodyFraming::Chunked,
+        };
+        call.with_spec(version, |spec| {
+            self.exchange_spec(&spec.body(framing), &mut body, t)
+        })
+    }
 
+    /// [`exchange`](Self::exchange) once the request is a spec.
+    fn exchange_spec(
+        &self,
+        spec: &RequestSpec<'_>,
+        body: &mut Body<'_>,
+        t: Timeouts,
+    ) -> Result<Exchange> {
         // Encode into the pooled connection's buffer (reused from one request to the next),
         // before any connect: an invalid request is refused without touching the socket. A
         // short `Content-Length` body goes into the same buffer, for one write.
@@ -705,7 +671,7 @@ impl Client {
             }
             return Err(e.into());
         }
-        if let Repr::Bytes { data, .. } = &call.body.repr {
+        if let Repr::Bytes { data, .. } = &body.repr {
             if data.len() <= READ_CHUNK {
                 wire.extend_from_slice(data);
             }
@@ -716,12 +682,12 @@ impl Client {
             None => self.inner.connect()?,
         };
         let reused = conn.reused;
-        let mut x = match self.attempt(conn, &spec, &wire, &mut call.body, t) {
+        let mut x = match self.attempt(conn, spec, &wire, body, t) {
             Ok(x) => x,
             Err(Failure { error, retry }) => {
                 if retry && reused {
                     let conn = self.inner.connect()?;
-                    self.attempt(conn, &spec, &wire, &mut call.body, t)
+                    self.attempt(conn, spec, &wire, body, t)
                         .map_err(|f| f.error)?
                 } else {
                     return Err(error);
@@ -932,6 +898,12 @@ impl Client {
     }
 }
 
+/// A timeout setting against the configured duration; no deadline is `Duration::MAX` (waits
+/// a day per read).
+fn resolve(setting: docksock_proto::timeout::Timeout, configured: Duration) -> Duration {
+    setting.resolve(Some(configured)).unwrap_or(Duration::MAX)
+}
+
 #[derive(Clone, Copy)]
 struct Timeouts {
     idle: Duration,
@@ -996,16 +968,5 @@ mod tests {
         assert_send::<Response>();
         assert_send::<Hijacked>();
         assert_send::<Error>();
-    }
-
-    #[test]
-    fn calls_build_queries() {
-        let call = Call::new("GET", "/x")
-            .flag("all", true)
-            .flag("size", false)
-            .opt("limit", Some("3"))
-            .opt("since", None::<&str>);
-        let q: Vec<(&str, &str)> = call.query.iter().map(|(k, v)| (*k, v.as_ref())).collect();
-        assert_eq!(q, [("all", "1"), ("limit", "3")]);
     }
 }

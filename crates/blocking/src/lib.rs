@@ -48,8 +48,8 @@
 //! (`EPIPE`), not a signal. A host program written in another language must do the same.
 #![forbid(unsafe_code)]
 
-mod api;
 mod body;
+mod calls;
 mod client;
 mod conn;
 mod error;
@@ -57,23 +57,27 @@ mod headers;
 mod hijack;
 mod response;
 
-pub use api::{
-    AttachOptions, BuildOptions, ContainerCreated, EventsOptions, ListContainersOptions,
-    ListImagesOptions, LogsOptions, Ping, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
-};
 pub use body::Body;
+pub use calls::{ContainerCreated, Ping};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
+};
+pub use docksock_api::{
+    AttachOptions, BuildOptions, Call, EventsOptions, Filters, ListContainersOptions,
+    ListImagesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
 };
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::{Chunk, Demux, Hijacked, Output};
 pub use response::{JsonMessages, Response, ResponseBody};
 
+/// The operations this client runs ([`Client::run`]).
+pub use docksock_api as api;
 /// The sans-IO protocol core this client drives.
 pub use docksock_proto as proto;
 pub use docksock_proto::encode::PathParam;
 pub use docksock_proto::stdcopy::{Mode, StreamKind};
+pub use docksock_proto::timeout::Timeout;
 pub use docksock_proto::version::ApiVersion;
 pub use docksock_proto::Limits;

@@ -59,7 +59,7 @@ fn blocking_container_lifecycle() {
     }
 
     // Listed with `all` and a name filter, not without `all` (not running yet).
-    let filters = json!({"name": [name]});
+    let filters = docksock::Filters::new().with("name", &name);
     let listed = docker
         .list_containers(&ListContainersOptions {
             all: true,
@@ -312,7 +312,7 @@ fn blocking_logs_follow_since_until() {
             &c.id,
             &LogsOptions {
                 follow: true,
-                idle_timeout: Some(Duration::from_secs(10)),
+                idle_timeout: docksock::Timeout::After(Duration::from_secs(10)),
                 ..Default::default()
             },
         )

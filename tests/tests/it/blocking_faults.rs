@@ -165,7 +165,48 @@ fn blocking_fault_idle_timeout_on_a_body() {
         .api_version(ApiVersion::new(1, 41))
         .idle_timeout(Duration::from_millis(300))
         .build();
+    // A custom call keeps the client's idle timeout (`events()` has none: see below).
+    let mut events = docker
+        .request("GET", "/events", &[], &[], &[], Body::empty())
+        .unwrap()
+        .json_messages();
+    assert_eq!(events.next().unwrap().unwrap(), serde_json::json!({"n": 1}));
+    let started = Instant::now();
+    let err = events.next().unwrap().unwrap_err();
+    assert!(matches!(err, Error::Timeout(TimeoutKind::Idle)), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+/// Follow streams and waits have no idle limit unless the caller sets one: a quiet event
+/// stream outlives the client's idle timeout, and `set_idle_timeout` puts a limit back.
+#[test]
+fn blocking_fault_follow_streams_outlive_the_idle_timeout() {
+    let quiet = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{\"n\":1}\n\r\n";
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::write(quiet),
+        Step::Sleep(Duration::from_millis(900)),
+        Step::write("8\r\n{\"n\":2}\n\r\n0\r\n\r\n"),
+        Step::ReadRequest,
+        Step::write(quiet),
+        Step::Hang,
+    ]);
+    let docker = Client::builder()
+        .socket(server.path())
+        .api_version(ApiVersion::new(1, 41))
+        .idle_timeout(Duration::from_millis(300))
+        .build();
+    let events: Vec<_> = docker
+        .events(&Default::default())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        events,
+        [serde_json::json!({"n": 1}), serde_json::json!({"n": 2})]
+    );
     let mut events = docker.events(&Default::default()).unwrap();
+    events.set_idle_timeout(Duration::from_millis(300));
     assert_eq!(events.next().unwrap().unwrap(), serde_json::json!({"n": 1}));
     let started = Instant::now();
     let err = events.next().unwrap().unwrap_err();

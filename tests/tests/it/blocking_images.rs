@@ -7,7 +7,6 @@ use docksock::{
     ApiVersion, Client, Error, ListImagesOptions, PathParam, RemoveImageOptions, TimeoutKind,
 };
 use docksock_tests::{busybox_image, busybox_tar, daemon, ImageGuard};
-use serde_json::json;
 
 #[test]
 fn blocking_config_rejects_other_schemes() {
@@ -110,7 +109,7 @@ fn blocking_images_list_inspect_tag_remove() {
     let image = busybox_image(&docker);
     let list = docker
         .list_images(&ListImagesOptions {
-            filters: Some(json!({"reference": [image]})),
+            filters: Some(docksock::Filters::new().with("reference", &image)),
             ..Default::default()
         })
         .unwrap();

@@ -38,7 +38,11 @@ fn blocking_events_for_a_container_lifecycle() {
         .events(&EventsOptions {
             since: Some(since.to_string()),
             until: Some(until.to_string()),
-            filters: Some(json!({"type": ["container"], "container": [c.id]})),
+            filters: Some(
+                docksock::Filters::new()
+                    .with("type", "container")
+                    .with("container", &c.id),
+            ),
         })
         .unwrap();
     let events: Vec<Value> = events.collect::<Result<_, _>>().unwrap();
