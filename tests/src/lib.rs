@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests (`tests/tests/it`).
 //!
 //! * [`fault_server`] — a scripted Unix-socket server for faults a daemon won't produce.
+//! * [`mio_rig`] — one mio connection in its own poll loop, with an output log.
 //! * [`tar`] — a tiny ustar writer and a generated 1 GiB-capable tar stream.
 //! * [`daemon`] — a client for the real dockerd, or a loud skip (a failure in CI).
 //! * [`busybox_image`] — the test image, imported through the client's own import call.
@@ -8,6 +9,7 @@
 //!   test fails.
 
 pub mod fault_server;
+pub mod mio_rig;
 pub mod tar;
 
 use std::path::PathBuf;

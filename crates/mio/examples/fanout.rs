@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use docksock_mio::proto::encode::RequestSpec;
 use docksock_mio::{Config, ConnId, Driver, Output, Request};
-use docksock_proto::encode::RequestSpec;
 
 struct Args {
     socket: String,

@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use docksock_mio::docksock_proto::encode::{PathParam, RequestSpec};
-use docksock_mio::docksock_proto::stdcopy::{Mode, StreamKind};
-use docksock_mio::{BodyMode, Config, ConnId, Driver, Output, Request, RequestId};
+use docksock_mio::proto::encode::{PathParam, RequestSpec};
+use docksock_mio::proto::stdcopy::{Mode, StreamKind};
+use docksock_mio::{BodyMode, Config, ConnId, Driver, Output, Request, RequestId, Timeout};
 
 struct Args {
     socket: String,
@@ -144,7 +144,7 @@ impl App {
             .query(&query);
         let request = Request::new(spec)
             .mode(BodyMode::Stdcopy(mode))
-            .idle_timeout(None);
+            .idle_timeout(Timeout::Off);
         let rid = self
             .driver
             .send(conn, &request)
@@ -216,7 +216,7 @@ fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("connect {}: {e}", app.socket))?;
     let events = Request::new(RequestSpec::new("GET", "/events"))
         .mode(BodyMode::Json)
-        .idle_timeout(None);
+        .idle_timeout(Timeout::Off);
     app.send(events_conn, &events, Purpose::Events)?;
     let control = app.control()?;
     app.send(

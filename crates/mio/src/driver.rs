@@ -43,7 +43,7 @@ struct Slot {
 ///
 /// ```no_run
 /// use docksock_mio::{Config, Driver, Output, Request};
-/// use docksock_proto::encode::RequestSpec;
+/// use docksock_mio::proto::encode::RequestSpec;
 ///
 /// let mut driver = Driver::new()?;
 /// let conn = driver.connect("/var/run/docker.sock", Config::default())?;

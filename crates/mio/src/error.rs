@@ -4,18 +4,9 @@
 use std::fmt;
 use std::io;
 
-/// Which deadline expired. See [`Config`](crate::Config) for what each one measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeoutKind {
-    /// The first bytes of the first request could not be written in time.
-    Connect,
-    /// The response head did not arrive in time after the request was written.
-    Head,
-    /// No byte of the response body (or of an upgraded stream) arrived for too long.
-    Idle,
-    /// The peer stopped reading: queued request bytes made no progress for too long.
-    Write,
-}
+/// Which deadline expired: the core's vocabulary, shared by every adapter. See
+/// [`Config`](crate::Config) for what each one measures.
+pub use docksock_proto::timeout::TimeoutKind;
 
 /// Why a request or a connection failed. Small and `Copy`: it is delivered in
 /// [`Output::Error`](crate::Output::Error) and [`Output::Closed`](crate::Output::Closed).

@@ -1,6 +1,6 @@
 //! # docksock-mio
 //!
-//! Drives [`docksock_proto`] on a [`mio`] event loop, so that one thread can hold hundreds of
+//! Drives the core ([`proto`], `docksock-proto`) on a [`mio`] event loop, so that one thread can hold hundreds of
 //! Docker Engine API requests and streams at once — follow the logs of every container, watch
 //! events, wait for exits — with no threads and no async runtime.
 //!
@@ -30,8 +30,9 @@
 //! ```no_run
 //! use std::time::Instant;
 //!
+//! use docksock_mio::proto::encode::RequestSpec;
+//! use docksock_mio::proto::timeout::Timeout;
 //! use docksock_mio::{BodyMode, Config, Connection, Output};
-//! use docksock_proto::encode::RequestSpec;
 //! use mio::{Events, Poll, Token};
 //!
 //! const DOCKER: Token = Token(7); // your token; your other sockets use others
@@ -47,7 +48,7 @@
 //!     .expect("valid request");
 //! let stream = docksock_mio::Request::new(RequestSpec::new("GET", "/events"))
 //!     .mode(BodyMode::Json)
-//!     .idle_timeout(None); // an event stream may be silent for hours
+//!     .idle_timeout(Timeout::Off); // an event stream may be silent for hours
 //! let events_id = conn.send(poll.registry(), &stream, Instant::now()).expect("valid request");
 //!
 //! let mut seen = 0;
@@ -90,8 +91,11 @@
 //!
 //! # Reuse and pipelining
 //!
-//! A connection is reused only when the core decoder says it is (`End { keep_alive: true }`),
-//! the same clean-connection rule as the blocking client: see [`Connection::is_idle`]. Requests
+//! Every rule of a connection — when it may be reused, what may be pipelined, early answers,
+//! upgrades, body splitting, deadlines — is decided by the core's
+//! [`Exchange`](proto::exchange::Exchange); a [`Connection`] is the socket, the buffers and
+//! the I/O loop around it. A connection is reused only when the exchange says so: see
+//! [`Connection::is_idle`]. Requests
 //! are never pipelined behind an upgrade, a streamed body or a request marked
 //! [`exclusive`](Request::exclusive) (a hijacking endpoint answering with a close-delimited
 //! body).
@@ -108,14 +112,15 @@ mod output;
 mod request;
 
 pub use conn::{Connection, Stats};
+pub use docksock_proto::timeout::Timeout;
 pub use docksock_proto::{Header, Headers};
 pub use driver::{ConnId, Driver};
 pub use error::{Error, SendError, TimeoutKind};
 pub use output::{Output, RequestId, ResponseHead};
 pub use request::{BodyMode, Config, Request};
 
+/// The core: `docksock-proto`, the same crate the other adapters re-export as `proto`.
+pub use docksock_proto as proto;
+#[doc(hidden)]
 pub use docksock_proto;
 pub use mio;
-
-#[cfg(test)]
-mod tests;

@@ -1,40 +1,13 @@
 //! What a connection reports: [`Output`] events, borrowed from the connection's buffers.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use docksock_proto::stdcopy::StreamKind;
 use docksock_proto::{BodyKind, Headers, Version};
 
 use crate::Error;
 
-/// Identifies one request; unique within the process (ids are never reused).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RequestId(u64);
-
-impl RequestId {
-    pub(crate) fn next() -> RequestId {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        RequestId(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-
-    /// The id as a number.
-    pub const fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Debug for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
-
-impl fmt::Display for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
+pub use docksock_proto::exchange::RequestId;
 
 /// One event of a connection, from [`Connection::poll_event`](crate::Connection::poll_event).
 ///
@@ -145,14 +118,14 @@ impl Output<'_> {
     }
 }
 
-/// A response head, borrowed from the read buffer (zero-copy; the decoder validated it
-/// strictly, so reading it back cannot fail).
+/// A response head, borrowed from the read buffer (zero-copy). Its parts are the ones the core
+/// decoder validated and returned; nothing is parsed again.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ResponseHead<'a> {
-    /// The head bytes: status line, field lines, empty line (leading empty lines possible).
-    pub(crate) raw: &'a [u8],
     pub(crate) version: Version,
     pub(crate) status: u16,
+    pub(crate) reason: &'a [u8],
+    pub(crate) headers: Headers<'a>,
     pub(crate) body: BodyKind,
     pub(crate) keep_alive: bool,
 }
@@ -161,9 +134,9 @@ impl fmt::Debug for ResponseHead<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseHead")
             .field("status", &self.status)
-            .field("reason", &String::from_utf8_lossy(self.reason()))
+            .field("reason", &String::from_utf8_lossy(self.reason))
             .field("body", &self.body)
-            .field("headers", &self.headers().len())
+            .field("headers", &self.headers.len())
             .finish()
     }
 }
@@ -194,72 +167,18 @@ impl<'a> ResponseHead<'a> {
         self.keep_alive
     }
 
-    /// The status line, without CRLF.
-    fn status_line(&self) -> &'a [u8] {
-        let raw = strip_leading_crlf(self.raw);
-        let end = find_crlf(raw).unwrap_or(raw.len());
-        raw.get(..end).unwrap_or(&[])
-    }
-
     /// The reason phrase as sent (free text; dockerd puts error detail there). May be empty.
-    pub fn reason(&self) -> &'a [u8] {
-        // `HTTP/1.1 200 OK`: the reason starts after the second space.
-        let line = self.status_line();
-        line.get(13..).unwrap_or(&[])
+    pub const fn reason(&self) -> &'a [u8] {
+        self.reason
     }
 
     /// The header fields in order, duplicates kept, read with the core's iterator.
-    pub fn headers(&self) -> Headers<'a> {
-        let raw = strip_leading_crlf(self.raw);
-        let start = find_crlf(raw).map_or(raw.len(), |i| i + 2);
-        // Without the final empty line.
-        let end = raw.len().saturating_sub(2).max(start);
-        Headers::from_raw(raw.get(start..end).unwrap_or(&[]))
+    pub const fn headers(&self) -> Headers<'a> {
+        self.headers
     }
 
     /// The value of the first field with this name (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
-        self.headers().get(name)
-    }
-}
-
-fn strip_leading_crlf(mut raw: &[u8]) -> &[u8] {
-    while let Some(rest) = raw.strip_prefix(b"\r\n") {
-        raw = rest;
-    }
-    raw
-}
-
-fn find_crlf(b: &[u8]) -> Option<usize> {
-    b.windows(2).position(|w| w == b"\r\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn head_fields_read_back() {
-        let head = ResponseHead {
-            raw: b"\r\nHTTP/1.1 404 Not Found: no such thing\r\nA: 1\r\nContent-Type:  x/y \r\nA:\r\n\r\n",
-            version: Version::Http11,
-            status: 404,
-            body: BodyKind::None,
-            keep_alive: true,
-        };
-        assert_eq!(head.reason(), b"Not Found: no such thing");
-        let fields: Vec<_> = head.headers().iter().map(|h| (h.name, h.value)).collect();
-        assert_eq!(
-            fields,
-            [("A", &b"1"[..]), ("Content-Type", b"x/y"), ("A", b"")]
-        );
-        assert_eq!(head.header("content-type"), Some(&b"x/y"[..]));
-        assert_eq!(head.header("nope"), None);
-        let bare = ResponseHead {
-            raw: b"HTTP/1.1 200\r\n\r\n",
-            ..head
-        };
-        assert_eq!(bare.reason(), b"");
-        assert_eq!(bare.headers().len(), 0);
+        self.headers.get(name)
     }
 }

@@ -5,32 +5,11 @@
 use std::time::Duration;
 
 use docksock_proto::encode::RequestSpec;
-use docksock_proto::stdcopy::Mode;
+use docksock_proto::exchange::{self, RequestBody};
+use docksock_proto::timeout::{Timeout, Timeouts};
 use docksock_proto::Limits;
 
-/// How the body of a successful (2xx, or the raw stream after a 101) response is delivered.
-///
-/// Error responses (any other status) are always delivered as [`Output::Data`], whatever the
-/// mode: dockerd sends `{"message":"..."}` or plain text there, never frames.
-///
-/// Which mode a response needs is **never guessed from the bytes**: the caller knows it from the
-/// endpoint and, for logs, attach and exec, from the container's or exec's `Tty` flag.
-///
-/// [`Output::Data`]: crate::Output::Data
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BodyMode {
-    /// Raw body bytes as [`Output::Data`](crate::Output::Data) pieces (default).
-    #[default]
-    Bytes,
-    /// A stream of JSON messages (events, stats, wait, build and pull progress), split by the
-    /// core's [`JsonSplitter`](docksock_proto::json::JsonSplitter): each whole message is one
-    /// [`Output::Json`](crate::Output::Json), however the HTTP chunks cut it.
-    Json,
-    /// Docker's stdout/stderr stream (logs, attach, exec): [`Output::Frame`](crate::Output::Frame)
-    /// pieces demultiplexed by the core's [`Demuxer`](docksock_proto::stdcopy::Demuxer).
-    /// [`Mode::Multiplexed`] without a TTY, [`Mode::Raw`] with one (everything is stdout).
-    Stdcopy(Mode),
-}
+pub use docksock_proto::exchange::BodyMode;
 
 /// Where the request body comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +27,10 @@ pub(crate) enum BodySource<'a> {
 /// the head is encoded into the connection's write queue at once.
 ///
 /// ```
+/// use docksock_mio::proto::encode::{BodyFraming, PathParam, RequestSpec};
+/// use docksock_mio::proto::stdcopy::Mode;
+/// use docksock_mio::proto::timeout::Timeout;
 /// use docksock_mio::{BodyMode, Request};
-/// use docksock_proto::encode::{BodyFraming, PathParam, RequestSpec};
-/// use docksock_proto::stdcopy::Mode;
 /// use std::time::Duration;
 ///
 /// // Follow a container's logs: multiplexed frames, no idle deadline (it may be silent).
@@ -60,7 +40,7 @@ pub(crate) enum BodySource<'a> {
 ///     RequestSpec::new("GET", "/containers/{id}/logs").params(&params).query(&query),
 /// )
 /// .mode(BodyMode::Stdcopy(Mode::Multiplexed))
-/// .idle_timeout(None);
+/// .idle_timeout(Timeout::Off);
 ///
 /// // Import an image from a tar streamed in pieces.
 /// let import = Request::new(
@@ -71,7 +51,7 @@ pub(crate) enum BodySource<'a> {
 /// )
 /// .streamed_body()
 /// .mode(BodyMode::Json)
-/// .head_timeout(Some(Duration::from_secs(300)));
+/// .head_timeout(Timeout::After(Duration::from_secs(300)));
 /// # let _ = (logs, import);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +59,8 @@ pub struct Request<'a> {
     pub(crate) spec: RequestSpec<'a>,
     pub(crate) body: BodySource<'a>,
     pub(crate) mode: BodyMode,
-    pub(crate) head_timeout: Option<Option<Duration>>,
-    pub(crate) idle_timeout: Option<Option<Duration>>,
+    pub(crate) head_timeout: Timeout,
+    pub(crate) idle_timeout: Timeout,
     pub(crate) exclusive: bool,
 }
 
@@ -92,8 +72,8 @@ impl<'a> Request<'a> {
             spec,
             body: BodySource::Spec,
             mode: BodyMode::Bytes,
-            head_timeout: None,
-            idle_timeout: None,
+            head_timeout: Timeout::Default,
+            idle_timeout: Timeout::Default,
             exclusive: false,
         }
     }
@@ -128,21 +108,23 @@ impl<'a> Request<'a> {
         Request { mode, ..self }
     }
 
-    /// Overrides [`Config::head_timeout`] for this request (`None`: wait for the head forever).
+    /// Overrides [`Config::head_timeout`] for this request ([`Timeout::Off`]: wait for the
+    /// head forever).
     #[must_use]
-    pub const fn head_timeout(self, timeout: Option<Duration>) -> Self {
+    pub const fn head_timeout(self, timeout: Timeout) -> Self {
         Request {
-            head_timeout: Some(timeout),
+            head_timeout: timeout,
             ..self
         }
     }
 
     /// Overrides [`Config::idle_timeout`] for this request's response body or upgraded stream
-    /// (`None`: no idle deadline — for event streams, `logs?follow=1`, `wait` and attach).
+    /// ([`Timeout::Off`]: no idle deadline — for event streams, `logs?follow=1`, `wait` and
+    /// attach).
     #[must_use]
-    pub const fn idle_timeout(self, timeout: Option<Duration>) -> Self {
+    pub const fn idle_timeout(self, timeout: Timeout) -> Self {
         Request {
-            idle_timeout: Some(timeout),
+            idle_timeout: timeout,
             ..self
         }
     }
@@ -159,9 +141,27 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// Whether nothing may be pipelined behind this request.
-    pub const fn is_exclusive(&self) -> bool {
-        self.exclusive || self.spec.upgrade || matches!(self.body, BodySource::Streamed)
+    /// Whether nothing may be pipelined behind this request (the exchange's rule: marked
+    /// exclusive, an upgrade, `CONNECT`, or a streamed body).
+    pub fn is_exclusive(&self) -> bool {
+        self.exchange().is_exclusive()
+    }
+
+    /// What the core's exchange needs to know about this request.
+    pub fn exchange(&self) -> exchange::Request {
+        let body = match self.body {
+            // Everything the request sends is queued with its head.
+            BodySource::Spec => RequestBody::None,
+            BodySource::Full(body) => RequestBody::Fixed(body.len() as u64),
+            BodySource::Streamed => RequestBody::Streamed(self.spec.body_encoder()),
+        };
+        exchange::Request::new(self.spec.method)
+            .with_body(body)
+            .upgrade(self.spec.upgrade)
+            .mode(self.mode)
+            .head_timeout(self.head_timeout)
+            .idle_timeout(self.idle_timeout)
+            .exclusive(self.exclusive)
     }
 
     /// The core spec.
@@ -172,7 +172,8 @@ impl<'a> Request<'a> {
 
 /// Per-connection settings.
 ///
-/// The deadlines (`None` switches one off):
+/// The deadlines (`None` switches one off; the defaults are the core's [`Timeouts::DEFAULT`],
+/// the same in every adapter):
 /// * `connect_timeout` — from the creation of the connection until the first byte of a queued
 ///   request is written. Connecting a Unix socket completes (or fails) inside
 ///   [`Connection::connect`](crate::Connection::connect) on Linux; this catches a peer whose
@@ -195,9 +196,9 @@ pub struct Config {
     /// [`write_stdin`](crate::Connection::write_stdin) accept no more than that.
     pub write_buffer: usize,
     /// Most requests outstanding at once on the connection (pipelining depth, default 8; `1`
-    /// switches pipelining off).
+    /// switches pipelining off; at most [`CAPACITY`](docksock_proto::exchange::CAPACITY)).
     pub max_in_flight: usize,
-    /// Default 10 s.
+    /// Default 5 s.
     pub connect_timeout: Option<Duration>,
     /// Default 60 s.
     pub head_timeout: Option<Duration>,
@@ -218,13 +219,33 @@ impl Config {
         read_buffer: 64 * 1024,
         write_buffer: 256 * 1024,
         max_in_flight: 8,
-        connect_timeout: Some(Duration::from_secs(10)),
-        head_timeout: Some(Duration::from_secs(60)),
-        idle_timeout: Some(Duration::from_secs(60)),
-        write_timeout: Some(Duration::from_secs(60)),
+        connect_timeout: Timeouts::DEFAULT.connect,
+        head_timeout: Timeouts::DEFAULT.head,
+        idle_timeout: Timeouts::DEFAULT.idle,
+        write_timeout: Timeouts::DEFAULT.write,
         limits: Limits::DEFAULT,
         max_json_message: docksock_proto::json::DEFAULT_MAX_MESSAGE,
     };
+
+    /// The deadlines as the core's [`Timeouts`].
+    pub fn timeouts(&self) -> Timeouts {
+        let mut t = Timeouts::DEFAULT;
+        t.connect = self.connect_timeout;
+        t.head = self.head_timeout;
+        t.idle = self.idle_timeout;
+        t.write = self.write_timeout;
+        t
+    }
+
+    /// The settings of the core's exchange.
+    pub(crate) fn exchange(&self) -> exchange::Config {
+        let mut c = exchange::Config::DEFAULT;
+        c.pipeline = self.max_in_flight;
+        c.timeouts = self.timeouts();
+        c.limits = self.limits;
+        c.max_json_message = self.max_json_message;
+        c
+    }
 
     /// The smallest read buffer that can hold everything the decoder may need to see whole
     /// (a head, a trailer section, chunk extensions) plus room to read into.
@@ -242,5 +263,43 @@ impl Config {
 impl Default for Config {
     fn default() -> Self {
         Config::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use docksock_proto::encode::BodyFraming;
+    use docksock_proto::stdcopy::Mode;
+
+    use super::*;
+
+    #[test]
+    fn requests_tell_the_exchange_what_it_needs() {
+        let spec = RequestSpec::new("POST", "/build").body(BodyFraming::Chunked);
+        let build = Request::new(spec).streamed_body().mode(BodyMode::Json);
+        let x = build.exchange();
+        assert!(matches!(x.body(), RequestBody::Streamed(_)));
+        assert!(x.is_exclusive() && build.is_exclusive());
+        assert_eq!(x.body_mode(), BodyMode::Json);
+
+        let logs = Request::new(RequestSpec::new("GET", "/containers/x/logs"))
+            .mode(BodyMode::Stdcopy(Mode::Raw))
+            .idle_timeout(Timeout::Off)
+            .body(b"abc");
+        assert_eq!(logs.exchange().body(), RequestBody::Fixed(3));
+        assert!(!logs.is_exclusive());
+        let attach = Request::new(RequestSpec::new("POST", "/attach").upgrade(true));
+        assert!(attach.exchange().is_upgrade() && attach.is_exclusive());
+        assert!(Request::new(RequestSpec::new("GET", "/x"))
+            .exclusive()
+            .is_exclusive());
+    }
+
+    #[test]
+    fn config_defaults_are_the_cores() {
+        let c = Config::DEFAULT;
+        assert_eq!(c.timeouts(), Timeouts::DEFAULT);
+        assert_eq!(c.connect_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(c.exchange().depth(), 8);
     }
 }

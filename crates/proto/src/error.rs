@@ -14,7 +14,7 @@
 
 use core::fmt;
 
-/// Any failure reported by this crate. See the [module docs](self) for the split between
+/// Any failure reported by this crate, split by whose fault it is:
 /// [`Peer`](Error::Peer) and [`Misuse`](Error::Misuse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -106,6 +106,8 @@ pub enum PeerError {
     /// The daemon's API versions do not overlap the range this client supports (it is too old
     /// or too new). Not a wire violation, but a property of the peer, not of the caller.
     UnsupportedApiVersion,
+    /// Response bytes arrived while no request was outstanding on the connection.
+    UnsolicitedResponse,
 }
 
 /// A misuse by the caller: invalid input to the encoder, or an API called out of order.
@@ -154,6 +156,17 @@ pub enum MisuseError {
     ConnectionNotReusable,
     /// A version string passed by the caller is not `MAJOR.MINOR`, or a range is empty.
     InvalidApiVersion,
+    /// The connection cannot take this request now: the pipeline is full, or an outstanding
+    /// request is exclusive (an upgrade, a `CONNECT`, a streamed body, or marked exclusive).
+    ConnectionBusy,
+    /// No outstanding request has this id (or the id is already in use).
+    UnknownRequest,
+    /// The request has no open streamed body: it has none, it was finished, or it was
+    /// abandoned because the response arrived first.
+    BodyClosed,
+    /// Raw stream bytes can be written only after an upgrade and before the stream's input is
+    /// closed.
+    NotUpgraded,
 }
 
 impl Error {
@@ -216,6 +229,7 @@ impl PeerError {
             TruncatedJson => "truncated-json",
             InvalidApiVersion => "invalid-api-version",
             UnsupportedApiVersion => "unsupported-api-version",
+            UnsolicitedResponse => "unsolicited-response",
         }
     }
 }
@@ -242,6 +256,10 @@ impl MisuseError {
             InvalidState => "invalid-state",
             ConnectionNotReusable => "connection-not-reusable",
             InvalidApiVersion => "invalid-api-version",
+            ConnectionBusy => "connection-busy",
+            UnknownRequest => "unknown-request",
+            BodyClosed => "body-closed",
+            NotUpgraded => "not-upgraded",
         }
     }
 }
@@ -296,6 +314,7 @@ impl fmt::Display for PeerError {
             TruncatedJson => "stream ended inside a JSON message",
             InvalidApiVersion => "invalid API version string",
             UnsupportedApiVersion => "the daemon's API versions are outside the supported range",
+            UnsolicitedResponse => "response bytes with no request outstanding",
         })
     }
 }
@@ -326,6 +345,10 @@ impl fmt::Display for MisuseError {
                 InvalidState => "decoder driven out of order",
                 ConnectionNotReusable => "connection is not reusable for another response",
                 InvalidApiVersion => "invalid API version",
+                ConnectionBusy => "connection busy: pipeline full or exclusive request",
+                UnknownRequest => "no outstanding request has this id",
+                BodyClosed => "no open streamed body for this request",
+                NotUpgraded => "raw stream writes need an upgraded connection with open input",
                 BufferTooSmall { .. } => "output buffer too small",
             }),
         }

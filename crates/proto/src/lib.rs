@@ -10,6 +10,8 @@
 //!   chunked bodies, trailers, informational responses, keep-alive, pipelining, upgrades).
 //! * [`ChunkedDecoder`] — the chunked transfer coding on its own.
 //! * [`stdcopy`] — Docker's multiplexed stdout/stderr stream format.
+//! * [`exchange`] — one connection's rules (pipelining, reuse, early answers, upgrades, body
+//!   splitting, deadlines, retries) as a sans-IO state machine around the decoder.
 //! * [`json`] — splitting a body into whole JSON messages (events, progress, stats).
 //! * [`version`] — API version negotiation as pure functions.
 //! * [`timeout`] — the timeout vocabulary every adapter shares.
@@ -36,6 +38,7 @@ mod chunked;
 mod decode;
 pub mod encode;
 mod error;
+pub mod exchange;
 mod head;
 pub mod json;
 pub mod stdcopy;

@@ -12,5 +12,7 @@ mod blocking_streams;
 mod blocking_faults;
 // mio adapter against the real dockerd: 50 containers' logs, events, wait, in one thread.
 mod mio_daemon;
+// mio adapter against a socket pair: pipelining, refusals, retry, early answers, cancel.
+mod mio_pair;
 // mio adapter against the scripted fault server: partial writes, drip, stall, mid-body close.
 mod mio_faults;

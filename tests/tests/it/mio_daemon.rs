@@ -10,9 +10,9 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use docksock_mio::docksock_proto::encode::{BodyFraming, PathParam, RequestSpec};
-use docksock_mio::docksock_proto::stdcopy::{Mode, StreamKind};
-use docksock_mio::{BodyMode, Config, ConnId, Driver, Output, Request, RequestId};
+use docksock_mio::proto::encode::{BodyFraming, PathParam, RequestSpec};
+use docksock_mio::proto::stdcopy::{Mode, StreamKind};
+use docksock_mio::{BodyMode, Config, ConnId, Driver, Output, Request, RequestId, Timeout};
 
 const CONTAINERS: usize = 50;
 const SCRIPT: &str =
@@ -80,7 +80,7 @@ fn import_image(socket: &PathBuf, repo: &str, tag: &str) {
             &Request::new(spec)
                 .streamed_body()
                 .mode(BodyMode::Json)
-                .head_timeout(Some(Duration::from_secs(120))),
+                .head_timeout(Timeout::After(Duration::from_secs(120))),
         )
         .expect("send import");
     let mut buf = vec![0u8; 64 * 1024];
@@ -315,7 +315,7 @@ fn fifty_containers_logs_events_and_wait_in_one_thread() {
             events_conn,
             &Request::new(RequestSpec::new("GET", "/events").query(&events_query))
                 .mode(BodyMode::Json)
-                .idle_timeout(None),
+                .idle_timeout(Timeout::Off),
         )
         .expect("send events");
     purposes.insert(events_id, Purpose::Events);
@@ -329,7 +329,9 @@ fn fifty_containers_logs_events_and_wait_in_one_thread() {
         let id = driver
             .send(
                 conn,
-                &Request::new(spec).mode(BodyMode::Json).idle_timeout(None),
+                &Request::new(spec)
+                    .mode(BodyMode::Json)
+                    .idle_timeout(Timeout::Off),
             )
             .expect("send wait");
         purposes.insert(id, Purpose::Wait(i));
@@ -451,7 +453,7 @@ fn fifty_containers_logs_events_and_wait_in_one_thread() {
                     conn,
                     &Request::new(spec)
                         .mode(BodyMode::Stdcopy(Mode::Multiplexed))
-                        .idle_timeout(None),
+                        .idle_timeout(Timeout::Off),
                 )
                 .expect("send logs");
             purposes.insert(id, Purpose::Logs(i));

@@ -6,139 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use docksock_mio::docksock_proto::encode::{BodyFraming, RequestSpec};
-use docksock_mio::docksock_proto::stdcopy::{Mode, StreamKind};
-use docksock_mio::docksock_proto::{Error as ProtoError, PeerError};
-use docksock_mio::mio::{Events, Poll, Token};
-use docksock_mio::{
-    BodyMode, Config, Connection, Error, Output, Request, RequestId, SendError, TimeoutKind,
-};
+use docksock_mio::proto::encode::{BodyFraming, RequestSpec};
+use docksock_mio::proto::stdcopy::{Mode, StreamKind};
+use docksock_mio::proto::timeout::Timeout;
+use docksock_mio::proto::{Error as ProtoError, PeerError};
+use docksock_mio::{BodyMode, Config, Error, Request, SendError, TimeoutKind};
 use docksock_tests::fault_server::{dockerd_ping_response, FaultServer, Step};
-
-const TOKEN: Token = Token(3);
-
-/// An owned copy of an [`Output`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Ev {
-    Head(u16),
-    Data(Vec<u8>),
-    Json(Vec<u8>),
-    Frame(StreamKind, Vec<u8>),
-    SystemError(Vec<u8>),
-    Upgraded,
-    End,
-    WriteReady,
-    Error(Error),
-    Closed(Option<Error>),
-}
-
-fn own(out: &Output<'_>) -> (Option<RequestId>, Ev) {
-    let ev = match *out {
-        Output::Head { head, .. } => Ev::Head(head.status()),
-        Output::Data { data, .. } => Ev::Data(data.to_vec()),
-        Output::Json { message, .. } => Ev::Json(message.to_vec()),
-        Output::Frame { stream, data, .. } => Ev::Frame(stream, data.to_vec()),
-        Output::SystemError { text, .. } => Ev::SystemError(text.to_vec()),
-        Output::Upgraded { .. } => Ev::Upgraded,
-        Output::End { .. } => Ev::End,
-        Output::WriteReady { .. } => Ev::WriteReady,
-        Output::Error { error, .. } => Ev::Error(error),
-        Output::Closed { error } => Ev::Closed(error),
-    };
-    (out.id(), ev)
-}
-
-/// One connection in its own poll loop.
-struct Rig {
-    poll: Poll,
-    events: Events,
-    conn: Connection,
-    log: Vec<(Option<RequestId>, Ev)>,
-}
-
-impl Rig {
-    fn new(server: &FaultServer, config: Config) -> Rig {
-        let poll = Poll::new().expect("poll");
-        let mut conn = Connection::connect(server.path(), config, Instant::now()).expect("connect");
-        conn.register(poll.registry(), TOKEN).expect("register");
-        Rig {
-            poll,
-            events: Events::with_capacity(64),
-            conn,
-            log: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, request: &Request<'_>) -> RequestId {
-        self.conn
-            .send(self.poll.registry(), request, Instant::now())
-            .expect("send")
-    }
-
-    /// Waits for readiness or a deadline (at most `max`), handles it, returns how many
-    /// outputs were logged.
-    fn turn(&mut self, max: Duration, drain: bool) -> usize {
-        let now = Instant::now();
-        let timeout = self
-            .conn
-            .next_deadline()
-            .map_or(max, |d| d.saturating_duration_since(now).min(max));
-        self.poll
-            .poll(&mut self.events, Some(timeout))
-            .expect("poll");
-        let now = Instant::now();
-        for event in self.events.iter() {
-            assert_eq!(event.token(), TOKEN);
-            self.conn.handle_event(self.poll.registry(), event, now);
-        }
-        if !drain {
-            return 0;
-        }
-        self.conn.handle_timeout(now);
-        let before = self.log.len();
-        while let Some(out) = self.conn.poll_event() {
-            self.log.push(own(&out));
-        }
-        self.log.len() - before
-    }
-
-    /// Turns until `done(log)` or `limit` passes (then panics with the log).
-    fn run(&mut self, limit: Duration, mut done: impl FnMut(&[(Option<RequestId>, Ev)]) -> bool) {
-        let until = Instant::now() + limit;
-        while !done(&self.log) {
-            assert!(Instant::now() < until, "timed out; log: {:?}", self.log);
-            self.turn(Duration::from_millis(50), true);
-        }
-    }
-
-    fn run_to_close(&mut self, limit: Duration) {
-        self.run(limit, |log| {
-            log.iter().any(|(_, e)| matches!(e, Ev::Closed(_)))
-        });
-    }
-
-    /// The events of one request, with consecutive data pieces joined.
-    fn of(&self, id: RequestId) -> Vec<Ev> {
-        let mut out: Vec<Ev> = Vec::new();
-        for (i, ev) in &self.log {
-            if *i != Some(id) {
-                continue;
-            }
-            match (out.last_mut(), ev) {
-                (Some(Ev::Data(acc)), Ev::Data(more)) => acc.extend_from_slice(more),
-                _ => out.push(ev.clone()),
-            }
-        }
-        out
-    }
-
-    fn closed(&self) -> Option<Option<Error>> {
-        self.log.iter().find_map(|(_, e)| match e {
-            Ev::Closed(err) => Some(*err),
-            _ => None,
-        })
-    }
-}
+use docksock_tests::mio_rig::{Ev, Rig};
 
 fn get(path: &str) -> Request<'_> {
     Request::new(RequestSpec::new("GET", path))
@@ -202,7 +76,7 @@ fn dripped_ping_response_byte_by_byte() {
         Step::drip(dockerd_ping_response(), Duration::from_millis(1)),
         Step::Sleep(Duration::from_millis(300)),
     ]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let id = rig.send(&get("/_ping"));
     rig.run(Duration::from_secs(10), |log| {
         log.iter().any(|(_, e)| *e == Ev::End)
@@ -246,7 +120,7 @@ fn dripped_pipelined_json_and_stdcopy_streams() {
         Step::ReadRequest,
         Step::drip(both, Duration::from_micros(200)),
     ]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let ev = rig.send(&get("/events").mode(BodyMode::Json));
     let lg = rig.send(&get("/containers/x/logs").mode(BodyMode::Stdcopy(Mode::Multiplexed)));
     assert_eq!(rig.conn.outstanding(), 2, "pipelined");
@@ -303,7 +177,7 @@ fn error_status_bodies_are_data_not_frames() {
     .into_bytes();
     resp.extend_from_slice(body);
     let server = FaultServer::start(vec![Step::ReadRequest, Step::Write(resp)]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let id = rig.send(&get("/containers/x/logs").mode(BodyMode::Stdcopy(Mode::Multiplexed)));
     rig.run(Duration::from_secs(5), |log| {
         log.iter().any(|(_, e)| *e == Ev::End)
@@ -324,7 +198,7 @@ fn partial_writes_resume_on_writability() {
         Step::ReadRequest,
         Step::write("HTTP/1.1 204 No Content\r\n\r\n"),
     ]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let spec =
         RequestSpec::new("POST", "/images/load").headers(&[("Content-Type", "application/x-tar")]);
     let id = rig.send(&Request::new(spec).body(&body));
@@ -359,7 +233,7 @@ fn streamed_body_respects_the_write_queue_bound() {
     ]);
     let mut config = Config::default();
     config.write_buffer = 64 * 1024;
-    let mut rig = Rig::new(&server, config);
+    let mut rig = Rig::connect(server.path(), config);
     let spec = RequestSpec::new("POST", "/images/create")
         .query(&[("fromSrc", "-")])
         .headers(&[("Content-Type", "application/x-tar")])
@@ -417,9 +291,9 @@ fn streamed_body_respects_the_write_queue_bound() {
 #[test]
 fn stalled_peer_fires_the_head_deadline() {
     let server = FaultServer::start(vec![Step::ReadRequest, Step::Hang]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let started = Instant::now();
-    let id = rig.send(&get("/_ping").head_timeout(Some(Duration::from_millis(200))));
+    let id = rig.send(&get("/_ping").head_timeout(Timeout::After(Duration::from_millis(200))));
     rig.run_to_close(Duration::from_secs(5));
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
@@ -438,7 +312,7 @@ fn stall_mid_body_fires_the_idle_deadline() {
     ]);
     let mut config = Config::default();
     config.idle_timeout = Some(Duration::from_millis(200));
-    let mut rig = Rig::new(&server, config);
+    let mut rig = Rig::connect(server.path(), config);
     let id = rig.send(&get("/containers/json"));
     let started = Instant::now();
     rig.run_to_close(Duration::from_secs(5));
@@ -462,8 +336,12 @@ fn silent_stream_without_idle_deadline_stays_open() {
     ]);
     let mut config = Config::default();
     config.idle_timeout = Some(Duration::from_millis(50));
-    let mut rig = Rig::new(&server, config);
-    let id = rig.send(&get("/events").mode(BodyMode::Json).idle_timeout(None));
+    let mut rig = Rig::connect(server.path(), config);
+    let id = rig.send(
+        &get("/events")
+            .mode(BodyMode::Json)
+            .idle_timeout(Timeout::Off),
+    );
     let until = Instant::now() + Duration::from_millis(400);
     while Instant::now() < until {
         rig.turn(Duration::from_millis(50), true);
@@ -488,7 +366,7 @@ fn peer_closing_mid_body_is_an_error_never_an_end() {
         }),
     ] {
         let server = FaultServer::start(vec![Step::ReadRequest, Step::Write(resp), Step::Close]);
-        let mut rig = Rig::new(&server, Config::default());
+        let mut rig = Rig::connect(server.path(), Config::default());
         let id = rig.send(&get("/x").mode(mode));
         rig.run_to_close(Duration::from_secs(5));
         let got = rig.of(id);
@@ -512,7 +390,7 @@ fn connection_close_fails_the_pipelined_followers() {
         Step::write("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nOK"),
         Step::Close,
     ]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let a = rig.send(&get("/_ping"));
     let b = rig.send(&get("/_ping"));
     rig.run_to_close(Duration::from_secs(5));
@@ -531,7 +409,7 @@ fn back_pressure_pauses_reading_and_never_grows_the_buffer() {
         format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
     resp.extend_from_slice(&body);
     let server = FaultServer::start(vec![Step::ReadRequest, Step::Write(resp)]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let id = rig.send(&get("/images/x/get"));
     // A consumer that handles readiness but takes no events for a while.
     let until = Instant::now() + Duration::from_millis(300);
@@ -564,7 +442,7 @@ fn upgraded_stream_reads_frames_writes_stdin_and_half_closes() {
         Step::ReadToEof,
         Step::Write(frame(2, b"bye\n")),
     ]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let spec = RequestSpec::new("POST", "/containers/x/attach")
         .query(&[
             ("stream", "1"),
@@ -576,7 +454,7 @@ fn upgraded_stream_reads_frames_writes_stdin_and_half_closes() {
     let id = rig.send(
         &Request::new(spec)
             .mode(BodyMode::Stdcopy(Mode::Multiplexed))
-            .idle_timeout(None),
+            .idle_timeout(Timeout::Off),
     );
     // Stdin before the 101 would be lost by dockerd: refused.
     assert_eq!(
@@ -627,7 +505,7 @@ fn daemon_system_error_frame_is_reported() {
     resp.extend(chunk(&body));
     resp.extend(b"0\r\n\r\n");
     let server = FaultServer::start(vec![Step::ReadRequest, Step::Write(resp)]);
-    let mut rig = Rig::new(&server, Config::default());
+    let mut rig = Rig::connect(server.path(), Config::default());
     let id = rig.send(&get("/containers/x/logs").mode(BodyMode::Stdcopy(Mode::Multiplexed)));
     rig.run_to_close(Duration::from_secs(5));
     assert_eq!(

@@ -1,123 +1,50 @@
-//! Unit tests: a `Connection` against the other end of a socket pair, driven by a real `Poll`.
+//! A mio `Connection` against the other end of a socket pair, driven by a real `Poll` (the
+//! shared rig of `docksock_tests::mio_rig`): pipelining, refusals, unsolicited bytes, retry,
+//! write deadline, early answers, caps, cancel.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream as StdStream;
 use std::time::{Duration, Instant};
 
-use docksock_proto::encode::{BodyFraming, RequestSpec};
-use docksock_proto::{MisuseError, PeerError};
-use mio::{Events, Poll, Token};
+use docksock_mio::proto::encode::{BodyFraming, RequestSpec};
+use docksock_mio::proto::{Error as ProtoError, MisuseError, PeerError};
+use docksock_mio::{BodyMode, Config, Error, Request, RequestId, SendError, TimeoutKind};
+use docksock_tests::mio_rig::{read_heads, Ev, Rig};
 
-use crate::{
-    BodyMode, Config, Connection, Error, Output, Request, RequestId, SendError, TimeoutKind,
-};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Ev {
-    Head(u16),
-    Data(Vec<u8>),
-    Json(Vec<u8>),
-    End,
-    Error(Error),
-    Closed(Option<Error>),
-    Other,
-}
-
+/// The rig and the peer's end of the socket pair.
 struct Pair {
-    poll: Poll,
-    events: Events,
-    conn: Connection,
+    rig: Rig,
     peer: StdStream,
-    log: Vec<(Option<RequestId>, Ev)>,
 }
 
 fn pair(config: Config) -> Pair {
-    let (ours, peer) = StdStream::pair().expect("pair");
-    ours.set_nonblocking(true).expect("nonblocking");
-    peer.set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    let poll = Poll::new().expect("poll");
-    let mut conn =
-        Connection::from_stream(mio::net::UnixStream::from_std(ours), config, Instant::now());
-    conn.register(poll.registry(), Token(1)).expect("register");
-    Pair {
-        poll,
-        events: Events::with_capacity(16),
-        conn,
-        peer,
-        log: Vec::new(),
-    }
+    let (rig, peer) = Rig::pair(config);
+    Pair { rig, peer }
 }
 
 impl Pair {
     fn send(&mut self, request: &Request<'_>) -> Result<RequestId, SendError> {
-        self.conn
-            .send(self.poll.registry(), request, Instant::now())
-            .map(|id| {
-                self.pump(Duration::ZERO);
-                id
-            })
+        self.rig.try_send(request)
     }
 
-    /// One loop turn.
     fn pump(&mut self, max: Duration) {
-        let now = Instant::now();
-        let timeout = self
-            .conn
-            .next_deadline()
-            .map_or(max, |d| d.saturating_duration_since(now).min(max));
-        self.poll
-            .poll(&mut self.events, Some(timeout))
-            .expect("poll");
-        let now = Instant::now();
-        for e in self.events.iter() {
-            self.conn.handle_event(self.poll.registry(), e, now);
-        }
-        self.conn.handle_timeout(now);
-        while let Some(out) = self.conn.poll_event() {
-            let ev = match out {
-                Output::Head { head, .. } => Ev::Head(head.status()),
-                Output::Data { data, .. } => Ev::Data(data.to_vec()),
-                Output::Json { message, .. } => Ev::Json(message.to_vec()),
-                Output::End { .. } => Ev::End,
-                Output::Error { error, .. } => Ev::Error(error),
-                Output::Closed { error } => Ev::Closed(error),
-                _ => Ev::Other,
-            };
-            self.log.push((out.id(), ev));
-        }
+        self.rig.turn(max, true);
     }
 
-    fn until(&mut self, mut done: impl FnMut(&[(Option<RequestId>, Ev)]) -> bool) {
-        let limit = Instant::now() + Duration::from_secs(5);
-        while !done(&self.log) {
-            assert!(Instant::now() < limit, "log: {:?}", self.log);
-            self.pump(Duration::from_millis(20));
-        }
+    fn until(&mut self, done: impl FnMut(&[(Option<RequestId>, Ev)]) -> bool) {
+        self.rig.until(done);
     }
 
     fn ends(&self) -> usize {
-        self.log.iter().filter(|(_, e)| *e == Ev::End).count()
+        self.rig.ends()
     }
 
     fn of(&self, id: RequestId) -> Vec<Ev> {
-        self.log
-            .iter()
-            .filter(|(i, _)| *i == Some(id))
-            .map(|(_, e)| e.clone())
-            .collect()
+        self.rig.of(id)
     }
 
-    /// Reads from the peer side until `n` request heads (`\r\n\r\n`) arrived.
     fn peer_read_heads(&mut self, n: usize) -> Vec<u8> {
-        let mut got = Vec::new();
-        let mut buf = [0u8; 4096];
-        while got.windows(4).filter(|w| *w == b"\r\n\r\n").count() < n {
-            let k = self.peer.read(&mut buf).expect("peer read");
-            assert!(k > 0, "client closed");
-            got.extend_from_slice(&buf[..k]);
-        }
-        got
+        read_heads(&mut self.peer, n)
     }
 }
 
@@ -133,7 +60,7 @@ fn pipelined_head_not_modified_and_get_frame_correctly() {
         .unwrap();
     let b = p.send(&get("/x")).unwrap();
     let c = p.send(&get("/_ping")).unwrap();
-    assert_eq!(p.conn.outstanding(), 3);
+    assert_eq!(p.rig.conn.outstanding(), 3);
     let heads = p.peer_read_heads(3);
     assert!(heads.starts_with(b"HEAD /_ping HTTP/1.1\r\n"));
     // HEAD: Content-Length without a body; 304: no body; then a plain response. One write.
@@ -149,7 +76,7 @@ fn pipelined_head_not_modified_and_get_frame_correctly() {
     assert_eq!(p.of(a), [Ev::Head(200), Ev::End]);
     assert_eq!(p.of(b), [Ev::Head(304), Ev::End]);
     assert_eq!(p.of(c), [Ev::Head(200), Ev::Data(b"OK".to_vec()), Ev::End]);
-    assert!(p.conn.is_idle());
+    assert!(p.rig.conn.is_idle());
     // Reused afterwards.
     let d = p.send(&get("/_ping")).unwrap();
     p.peer_read_heads(1);
@@ -162,14 +89,12 @@ fn pipelined_head_not_modified_and_get_frame_correctly() {
 
 #[test]
 fn send_refusals_queue_nothing() {
-    let config = Config {
-        max_in_flight: 2,
-        ..Config::DEFAULT
-    };
+    let mut config = Config::DEFAULT;
+    config.max_in_flight = 2;
     let mut p = pair(config);
     assert!(matches!(
         p.send(&get("/a b")),
-        Err(SendError::Encode(docksock_proto::Error::Misuse(
+        Err(SendError::Encode(ProtoError::Misuse(
             MisuseError::InvalidPathTemplate
         )))
     ));
@@ -179,8 +104,9 @@ fn send_refusals_queue_nothing() {
     ));
     let a = p.send(&get("/a")).unwrap();
     assert_eq!(
-        p.conn
-            .write_body(p.poll.registry(), a, b"x", Instant::now()),
+        p.rig
+            .conn
+            .write_body(p.rig.poll.registry(), a, b"x", Instant::now()),
         Err(SendError::NoStreamedBody)
     );
     p.send(&get("/b")).unwrap();
@@ -197,9 +123,9 @@ fn unsolicited_bytes_close_the_connection() {
     let mut p = pair(Config::default());
     p.peer.write_all(b"HTTP/1.1 200 OK\r\n\r\n").unwrap();
     p.until(|log| log.iter().any(|(_, e)| matches!(e, Ev::Closed(_))));
-    assert_eq!(p.log, [(None, Ev::Closed(Some(Error::Unsolicited)))]);
-    assert!(p.conn.is_finished());
-    assert_eq!(p.conn.next_deadline(), None);
+    assert_eq!(p.rig.log, [(None, Ev::Closed(Some(Error::Unsolicited)))]);
+    assert!(p.rig.conn.is_finished());
+    assert_eq!(p.rig.conn.next_deadline(), None);
 }
 
 #[test]
@@ -226,10 +152,8 @@ fn reused_connection_closed_before_response_is_retryable() {
 
 #[test]
 fn peer_that_stops_reading_fires_the_write_deadline() {
-    let config = Config {
-        write_timeout: Some(Duration::from_millis(100)),
-        ..Config::DEFAULT
-    };
+    let mut config = Config::DEFAULT;
+    config.write_timeout = Some(Duration::from_millis(100));
     let mut p = pair(config);
     let body = vec![b'x'; 8 << 20];
     let spec = RequestSpec::new("POST", "/images/load");
@@ -238,7 +162,7 @@ fn peer_that_stops_reading_fires_the_write_deadline() {
     p.until(|log| log.iter().any(|(_, e)| matches!(e, Ev::Closed(_))));
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert_eq!(p.of(a), [Ev::Error(Error::Timeout(TimeoutKind::Write))]);
-    assert!(p.conn.stats().write_would_block >= 1);
+    assert!(p.rig.conn.stats().write_would_block >= 1);
 }
 
 #[test]
@@ -249,8 +173,9 @@ fn early_response_abandons_the_streamed_body() {
         .send(&Request::new(spec).streamed_body().mode(BodyMode::Json))
         .unwrap();
     assert_eq!(
-        p.conn
-            .write_body(p.poll.registry(), a, b"tar bytes", Instant::now()),
+        p.rig
+            .conn
+            .write_body(p.rig.poll.registry(), a, b"tar bytes", Instant::now()),
         Ok(9)
     );
     p.peer_read_heads(1);
@@ -262,8 +187,9 @@ fn early_response_abandons_the_streamed_body() {
     p.peer.write_all(resp.as_bytes()).unwrap();
     p.until(|log| !log.is_empty());
     assert_eq!(
-        p.conn
-            .write_body(p.poll.registry(), a, b"more", Instant::now()),
+        p.rig
+            .conn
+            .write_body(p.rig.poll.registry(), a, b"more", Instant::now()),
         Err(SendError::BodyDone)
     );
     p.peer.write_all(msg).unwrap();
@@ -271,15 +197,13 @@ fn early_response_abandons_the_streamed_body() {
     // An error status: the body is data even in JSON mode; then the connection closes
     // because the request body was never completed.
     assert_eq!(p.of(a), [Ev::Head(500), Ev::Data(msg.to_vec()), Ev::End]);
-    assert_eq!(p.log.last(), Some(&(None, Ev::Closed(None))));
+    assert_eq!(p.rig.log.last(), Some(&(None, Ev::Closed(None))));
 }
 
 #[test]
 fn json_message_over_the_cap_fails() {
-    let config = Config {
-        max_json_message: 16,
-        ..Config::DEFAULT
-    };
+    let mut config = Config::DEFAULT;
+    config.max_json_message = 16;
     let mut p = pair(config);
     let a = p.send(&get("/events").mode(BodyMode::Json)).unwrap();
     p.peer_read_heads(1);
@@ -302,18 +226,18 @@ fn json_message_over_the_cap_fails() {
 fn close_cancels_outstanding_requests() {
     let mut p = pair(Config::default());
     let a = p.send(&get("/events").mode(BodyMode::Json)).unwrap();
-    p.conn.close();
-    assert!(p.conn.is_closed());
-    assert!(p.conn.next_deadline().is_some(), "events are waiting");
+    p.rig.conn.close();
+    assert!(p.rig.conn.is_closed());
+    assert!(p.rig.conn.next_deadline().is_some(), "events are waiting");
     p.pump(Duration::ZERO);
     assert_eq!(
-        p.log,
+        p.rig.log,
         [
             (Some(a), Ev::Error(Error::Cancelled)),
             (None, Ev::Closed(None))
         ]
     );
-    assert_eq!(p.conn.next_deadline(), None);
+    assert_eq!(p.rig.conn.next_deadline(), None);
     let mut buf = [0u8; 256];
     let n = p.peer.read(&mut buf).unwrap();
     assert!(n > 0);
@@ -335,6 +259,6 @@ fn early_response_to_a_partly_written_request_is_not_reused() {
     p.until(|log| log.iter().any(|(_, e)| matches!(e, Ev::Closed(_))));
     assert_eq!(p.of(a), [Ev::Head(413), Ev::End]);
     assert_eq!(p.of(b), [Ev::Error(Error::NotAnswered)]);
-    assert_eq!(p.log.last(), Some(&(None, Ev::Closed(None))));
-    assert!(p.conn.stats().bytes_written < body.len() as u64);
+    assert_eq!(p.rig.log.last(), Some(&(None, Ev::Closed(None))));
+    assert!(p.rig.conn.stats().bytes_written < body.len() as u64);
 }
