@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use docksock_mio::proto::encode::{PathParam, RequestSpec};
-use docksock_mio::proto::stdcopy::{Mode, StreamKind};
-use docksock_mio::{BodyMode, Config, ConnId, Driver, Output, Request, RequestId, Timeout};
+use docksock_api::{containers, system, EventsOptions, ListContainersOptions, LogsOptions};
+use docksock_mio::proto::stdcopy::StreamKind;
+use docksock_mio::{Config, ConnId, Driver, Output, Request, RequestId};
 
 struct Args {
     socket: String,
@@ -112,9 +112,9 @@ impl App {
             return Ok(());
         }
         let conn = self.control()?;
-        let params = [("id", PathParam::Plain(id))];
-        let spec = RequestSpec::new("GET", "/containers/{id}/json").params(&params);
-        self.send(conn, &Request::new(spec), Purpose::Inspect)
+        Request::with_call(&containers::inspect(id), None, |r| {
+            self.send(conn, &r, Purpose::Inspect)
+        })
     }
 
     /// Called with a finished inspect: start following that container.
@@ -126,28 +126,22 @@ impl App {
             return Ok(());
         }
         let tty = inspect["Config"]["Tty"].as_bool().unwrap_or(false);
-        let mode = if tty { Mode::Raw } else { Mode::Multiplexed };
         // A stream stays open for as long as the container runs: its own connection.
         let conn = self
             .driver
             .connect(&self.socket, Config::default())
             .map_err(|e| format!("connect: {e}"))?;
-        let params = [("id", PathParam::Plain(id))];
-        let query = [
-            ("follow", "1"),
-            ("stdout", "1"),
-            ("stderr", "1"),
-            ("tail", self.tail.as_str()),
-        ];
-        let spec = RequestSpec::new("GET", "/containers/{id}/logs")
-            .params(&params)
-            .query(&query);
-        let request = Request::new(spec)
-            .mode(BodyMode::Stdcopy(mode))
-            .idle_timeout(Timeout::Off);
+        // The operation as the operations crate defines it: follow, both streams, no idle
+        // deadline (a container may be quiet for as long as it likes).
+        let opts = LogsOptions {
+            follow: true,
+            tail: Some(self.tail.clone()),
+            tty: Some(tty),
+            ..Default::default()
+        };
         let rid = self
             .driver
-            .send(conn, &request)
+            .send_call(conn, &containers::logs(id, &opts), None)
             .map_err(|e| format!("send: {e}"))?;
         let name = name.trim_start_matches('/').to_owned();
         eprintln!(
@@ -214,16 +208,17 @@ fn run(args: Args) -> Result<(), String> {
         .driver
         .connect(&app.socket, Config::default())
         .map_err(|e| format!("connect {}: {e}", app.socket))?;
-    let events = Request::new(RequestSpec::new("GET", "/events"))
-        .mode(BodyMode::Json)
-        .idle_timeout(Timeout::Off);
-    app.send(events_conn, &events, Purpose::Events)?;
+    // Operations as the operations crate defines them: the event stream as JSON messages
+    // with no idle deadline, the list as one JSON document.
+    let events_opts = EventsOptions::default();
+    let events = system::events(&events_opts);
+    Request::with_call(&events, None, |r| {
+        app.send(events_conn, &r, Purpose::Events)
+    })?;
     let control = app.control()?;
-    app.send(
-        control,
-        &Request::new(RequestSpec::new("GET", "/containers/json")),
-        Purpose::List,
-    )?;
+    let list_opts = ListContainersOptions::default();
+    let list = containers::list(&list_opts);
+    Request::with_call(&list, None, |r| app.send(control, &r, Purpose::List))?;
 
     let mut partial: Partial = HashMap::new();
     loop {

@@ -207,6 +207,32 @@ impl Driver {
         self.with_conn(id, |c, r, now| c.send(r, request, now))
     }
 
+    /// Sends an operation's [`Call`](docksock_api::Call) on connection `id` at `version`
+    /// (see [`Request::with_call`]).
+    ///
+    /// ```no_run
+    /// use docksock_api::system;
+    /// use docksock_mio::{Config, Driver};
+    ///
+    /// let mut driver = Driver::new()?;
+    /// let conn = driver.connect("/var/run/docker.sock", Config::default())?;
+    /// let ping = driver.send_call(conn, &system::ping(), None);
+    /// # let _ = ping;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn send_call(
+        &mut self,
+        id: ConnId,
+        call: &docksock_api::Call<'_>,
+        version: Option<docksock_proto::version::ApiVersion>,
+    ) -> Result<RequestId, SendError> {
+        Request::with_call(call, version, |request| self.send(id, &request))
+    }
+
     /// [`Connection::write_body`] on connection `id`.
     ///
     /// # Errors

@@ -4,9 +4,12 @@
 
 use std::time::Duration;
 
+use docksock_api::{Call, CallBody, ResponseKind};
 use docksock_proto::encode::RequestSpec;
 use docksock_proto::exchange::{self, RequestBody};
+use docksock_proto::stdcopy::Mode;
 use docksock_proto::timeout::{Timeout, Timeouts};
+use docksock_proto::version::ApiVersion;
 use docksock_proto::Limits;
 
 pub use docksock_proto::exchange::BodyMode;
@@ -62,6 +65,60 @@ pub struct Request<'a> {
     pub(crate) head_timeout: Timeout,
     pub(crate) idle_timeout: Timeout,
     pub(crate) exclusive: bool,
+}
+
+impl Request<'_> {
+    /// Runs `f` with the request of an operation's [`Call`] (see `docksock_api`): the path
+    /// prefixed with `/v{version}`, the call's body (bytes are sent with `Content-Length`; a
+    /// streamed body is written later with [`Connection::write_body`]), the body mode its
+    /// response needs (JSON messages for streams, stdcopy frames for logs and hijacked
+    /// streams — multiplexed unless the call knows the container has a TTY), its timeouts, and
+    /// exclusivity for hijacks.
+    ///
+    /// ```
+    /// use docksock_mio::proto::version::ApiVersion;
+    /// use docksock_mio::{BodyMode, Request};
+    /// use docksock_api::{containers, LogsOptions};
+    ///
+    /// let opts = LogsOptions { follow: true, ..Default::default() };
+    /// let call = containers::logs("web", &opts);
+    /// Request::with_call(&call, Some(ApiVersion::new(1, 41)), |request| {
+    ///     assert_eq!(request.spec().path, "/containers/{id}/logs");
+    ///     assert!(matches!(request.body_mode(), BodyMode::Stdcopy(_)));
+    ///     // driver.send(conn, &request) here
+    /// });
+    /// ```
+    ///
+    /// [`Connection::write_body`]: crate::Connection::write_body
+    pub fn with_call<R>(
+        call: &Call<'_>,
+        version: Option<ApiVersion>,
+        f: impl FnOnce(Request<'_>) -> R,
+    ) -> R {
+        let stdcopy = BodyMode::Stdcopy(call.stream_mode().unwrap_or(Mode::Multiplexed));
+        let mode = match call.operation().response {
+            ResponseKind::JsonStream => BodyMode::Json,
+            ResponseKind::Stdcopy | ResponseKind::Hijack => stdcopy,
+            _ => BodyMode::Bytes,
+        };
+        let exclusive = call.is_upgrade();
+        call.with_spec(version, |spec| {
+            let request = Request::new(spec);
+            let request = match call.body_ref() {
+                CallBody::Bytes { data, .. } => request.body(&data[..]),
+                CallBody::Stream { .. } => request.streamed_body(),
+                _ => request,
+            };
+            let request = Request {
+                exclusive: request.exclusive || exclusive,
+                ..request
+            }
+            .mode(mode)
+            .head_timeout(call.head_timeout_setting())
+            .idle_timeout(call.idle_timeout_setting());
+            f(request)
+        })
+    }
 }
 
 impl<'a> Request<'a> {
@@ -164,7 +221,12 @@ impl<'a> Request<'a> {
             .exclusive(self.exclusive)
     }
 
-    /// The core spec.
+    /// How the body of a successful response is delivered.
+    pub const fn body_mode(&self) -> BodyMode {
+        self.mode
+    }
+
+    /// The core's description of the request.
     pub const fn spec(&self) -> &RequestSpec<'a> {
         &self.spec
     }

@@ -512,3 +512,125 @@ fn fifty_containers_logs_events_and_wait_in_one_thread() {
     );
     drop(cleanup);
 }
+
+/// One operation of `docksock-api` on a fresh connection, run to completion through
+/// `Driver::send_call`: (status, the head's `Api-Version`, body or JSON messages one per line).
+fn run_call(
+    socket: &PathBuf,
+    call: &docksock_api::Call<'_>,
+    version: Option<docksock_mio::proto::version::ApiVersion>,
+) -> (u16, Option<String>, Vec<u8>) {
+    let mut driver = Driver::new().expect("driver");
+    let conn = driver.connect(socket, Config::default()).expect("connect");
+    let id = driver.send_call(conn, call, version).expect("send");
+    let mut status = 0;
+    let mut api_version = None;
+    let mut body = Vec::new();
+    let mut done = false;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    driver
+        .run_until(Some(deadline), |_, out| {
+            match out {
+                Output::Head { head, .. } => {
+                    status = head.status();
+                    api_version = head
+                        .header("Api-Version")
+                        .map(|v| String::from_utf8_lossy(v).into_owned());
+                }
+                Output::Data { data, .. } | Output::Frame { data, .. } => {
+                    body.extend_from_slice(data)
+                }
+                Output::Json { message, .. } => {
+                    body.extend_from_slice(message);
+                    body.push(b'\n');
+                }
+                Output::End { id: i } if i == id => {
+                    done = true;
+                    return ControlFlow::Break(());
+                }
+                Output::Error { error, .. } => panic!("{} failed: {error}", call.operation().id),
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        })
+        .expect("run");
+    assert!(done, "{}: no complete response", call.operation().id);
+    (status, api_version, body)
+}
+
+/// The operations crate runs from the mio adapter as it does from the blocking client: version
+/// negotiation from a `HEAD /_ping`, then the negotiated prefix on every call, JSON documents,
+/// a container's whole lifecycle (create with a JSON body, start, wait, logs as stdcopy frames,
+/// remove), and the operation's own notion of success (`304` for a second start).
+#[test]
+fn mio_runs_operations_from_the_api_crate() {
+    use docksock_api::{containers, system, LogsOptions, RemoveContainerOptions, WaitOptions};
+
+    let Some(socket) = socket() else { return };
+    let Some(docker) = docksock_tests::daemon() else {
+        return;
+    };
+    let image = docksock_tests::busybox_image(&docker);
+
+    let (status, header, _) = run_call(&socket, &system::ping_head(), None);
+    assert_eq!(status, 200);
+    let version = system::negotiate(header.as_deref().map(str::as_bytes)).expect("negotiation");
+    assert!(version >= docksock_mio::proto::version::MIN_SUPPORTED);
+    let v = Some(version);
+
+    let (status, _, body) = run_call(&socket, &system::version(), v);
+    assert_eq!(status, 200);
+    let info: serde_json::Value = serde_json::from_slice(&body).expect("version JSON");
+    assert!(info["ApiVersion"].is_string(), "{info}");
+
+    let name = docksock_tests::unique_name("mio-api");
+    let _ = docker.remove_container(
+        &name,
+        &RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        },
+    );
+    let config =
+        serde_json::json!({"Image": image, "Cmd": ["sh", "-c", "echo out; echo err >&2; exit 4"]})
+            .to_string();
+    let (status, _, body) = run_call(
+        &socket,
+        &containers::create(Some(&name), config.as_bytes()),
+        v,
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let created: serde_json::Value = serde_json::from_slice(&body).expect("create JSON");
+    let id = created["Id"].as_str().expect("an Id").to_owned();
+    let _guard = docksock_tests::ContainerGuard::new(&docker, id.clone());
+
+    let start = containers::start(&id);
+    let (status, _, _) = run_call(&socket, &start, v);
+    assert!(start.operation().is_success(status), "start: {status}");
+    let wait = WaitOptions::default();
+    let (status, _, body) = run_call(&socket, &containers::wait(&id, &wait), v);
+    assert_eq!(status, 200);
+    let waited: serde_json::Value = serde_json::from_slice(&body).expect("wait JSON");
+    assert_eq!(waited["StatusCode"], 4, "{waited}");
+    let logs_opts = LogsOptions {
+        tty: Some(false),
+        ..Default::default()
+    };
+    let (status, _, body) = run_call(&socket, &containers::logs(&id, &logs_opts), v);
+    assert_eq!(status, 200);
+    let mut lines: Vec<&[u8]> = body
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.sort();
+    assert_eq!(lines, [&b"err"[..], &b"out"[..]]);
+
+    let (status, _, _) = run_call(
+        &socket,
+        &containers::remove(&id, &RemoveContainerOptions::default()),
+        v,
+    );
+    assert_eq!(status, 204);
+    let (status, _, _) = run_call(&socket, &containers::inspect(&id), v);
+    assert_eq!(status, 404);
+}
