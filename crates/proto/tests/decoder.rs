@@ -1542,3 +1542,48 @@ fn new_uses_the_default_limits() {
     assert_eq!(ResponseDecoder::new("GET").limits(), &Limits::default());
     assert_eq!(Limits::default(), Limits::DEFAULT);
 }
+
+#[test]
+fn chunked_decoder_is_done_after_the_last_chunk_and_trailers_only() {
+    for (wire, trailers) in [
+        (&b"3\r\nabc\r\n0\r\nT: 1\r\n\r\n"[..], true),
+        (b"3\r\nabc\r\n0;x=y\r\n\r\n", false),
+    ] {
+        for piece in [1, 2, 5, wire.len()] {
+            let mut dec = ChunkedDecoder::new(&Limits::default());
+            let mut buf = Vec::new();
+            let mut start = 0;
+            let mut events = Vec::new();
+            'feed: for chunk in wire.chunks(piece) {
+                buf.extend_from_slice(chunk);
+                loop {
+                    assert!(!dec.is_done(), "done before the end: {events:?}");
+                    let (used, ev) = dec.decode(&buf[start..]).unwrap();
+                    start += used;
+                    match ev {
+                        ChunkedEvent::NeedMore => break,
+                        ChunkedEvent::Data(_) => events.push("data"),
+                        ChunkedEvent::Trailers(t) => {
+                            assert_eq!(t.get("t"), Some(&b"1"[..]));
+                            assert!(dec.is_done());
+                            events.push("trailers");
+                            break 'feed;
+                        }
+                        ChunkedEvent::End => {
+                            assert!(dec.is_done());
+                            events.push("end");
+                            break 'feed;
+                        }
+                    }
+                }
+            }
+            assert!(dec.is_done(), "piece {piece}");
+            assert_eq!(start, wire.len(), "piece {piece}");
+            assert_eq!(events.last() == Some(&"trailers"), trailers);
+        }
+    }
+    // A failed decoder is not done.
+    let mut dec = ChunkedDecoder::new(&Limits::default());
+    assert!(dec.decode(b"x\r\n").is_err());
+    assert!(!dec.is_done());
+}
