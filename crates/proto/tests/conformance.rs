@@ -266,7 +266,7 @@ fn every_wire_recording_decodes() {
                 .map(|a| a.iter().map(|i| i["status"].as_u64().unwrap()).collect())
                 .unwrap_or_default();
             assert!(info.iter().all(|s| (100..200).contains(s)), "{name}");
-            let _ = status;
+            assert_eq!(r["status"].as_u64(), Some(*status), "{name}");
         }
         checked += 1;
     }

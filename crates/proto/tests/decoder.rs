@@ -82,7 +82,8 @@ fn run(methods: &[&str], input: &[u8], pieces: &[usize], eof: bool, limits: Limi
             };
             assert!(step.consumed <= buf.len() - start);
             if let Event::Data(d) = step.event {
-                // Data is the tail of what was consumed, in the caller's buffer.
+                // Data carries bytes, and is the tail of what was consumed, in the caller's buffer.
+                assert!(!d.is_empty(), "an empty Data event");
                 let at = start + step.consumed - d.len();
                 assert!(std::ptr::eq(d.as_ptr(), buf[at..].as_ptr()));
             }
@@ -1186,7 +1187,10 @@ proptest! {
                 start += used;
                 match ev {
                     ChunkedEvent::NeedMore => break,
-                    ChunkedEvent::Data(d) => body.extend_from_slice(d),
+                    ChunkedEvent::Data(d) => {
+                        prop_assert!(!d.is_empty(), "an empty Data event");
+                        body.extend_from_slice(d)
+                    }
                     ChunkedEvent::Trailers(_) => {}
                     ChunkedEvent::End => { ended = true; break; }
                 }
