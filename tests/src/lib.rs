@@ -203,3 +203,132 @@ pub fn proc_status_kib(field: &str) -> Option<u64> {
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
+
+/// How far the resident set size rose above its level at [`PeakRss::start`], measured two
+/// ways so that the check never passes blind:
+///
+/// * `VmHWM` (the kernel's peak), but only when it was brought down to the current RSS at the
+///   start — [`reset_peak_rss`] is tried, and its effect is checked, not assumed: a kernel that
+///   accepts the write without resetting leaves an older peak above the current RSS, and growth
+///   up to that old peak would not show;
+/// * always, the highest `VmRSS` a sampling thread reads every millisecond.
+///
+/// The result is the larger of the valid measurements.
+pub struct PeakRss {
+    rss_before: u64,
+    /// `VmHWM` at the start, when it equalled the RSS (the peak was reset or never higher).
+    hwm_before: Option<u64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: std::thread::JoinHandle<u64>,
+}
+
+/// What [`PeakRss::finish`] measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeakRssGrowth {
+    /// The growth of the peak RSS in KiB: the larger of the `VmHWM` and sampled figures.
+    pub kib: u64,
+    /// The growth `VmHWM` shows, when it could be used.
+    pub hwm_kib: Option<u64>,
+    /// The growth of the highest sampled `VmRSS`.
+    pub sampled_kib: u64,
+}
+
+/// Slack between reading `VmHWM` and `VmRSS` (the RSS may move between the two reads).
+const HWM_SLACK_KIB: u64 = 1024;
+
+impl PeakRss {
+    /// Starts measuring. Panics when `/proc/self/status` has no `VmRSS` (nothing to measure).
+    pub fn start() -> Self {
+        Self::start_with(reset_peak_rss())
+    }
+
+    /// Starts measuring without trusting `VmHWM` unless `use_hwm` (tests of the fallback).
+    pub fn start_with(use_hwm: bool) -> Self {
+        let rss_before = proc_status_kib("VmRSS").expect("VmRSS in /proc/self/status");
+        let hwm = proc_status_kib("VmHWM");
+        let hwm_before = hwm.filter(|&h| use_hwm && h <= rss_before + HWM_SLACK_KIB);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let sampler = std::thread::spawn(move || {
+            let mut max = 0;
+            loop {
+                let done = flag.load(std::sync::atomic::Ordering::Acquire);
+                max = max.max(proc_status_kib("VmRSS").expect("VmRSS"));
+                if done {
+                    return max;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+        PeakRss {
+            rss_before,
+            hwm_before,
+            stop,
+            sampler,
+        }
+    }
+
+    /// Stops measuring and returns the growth.
+    pub fn finish(self) -> PeakRssGrowth {
+        let hwm_after = proc_status_kib("VmHWM");
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        let max_rss = self.sampler.join().expect("the RSS sampler");
+        let hwm_kib = self
+            .hwm_before
+            .zip(hwm_after)
+            .map(|(before, after)| after.saturating_sub(before));
+        let sampled_kib = max_rss.saturating_sub(self.rss_before);
+        PeakRssGrowth {
+            kib: hwm_kib.unwrap_or(0).max(sampled_kib),
+            hwm_kib,
+            sampled_kib,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Touches `mib` MiB, holds them for a while, frees them.
+    fn grow(mib: usize) {
+        let mut v = vec![0u8; mib << 20];
+        for i in (0..v.len()).step_by(4096) {
+            v[i] = 1;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::hint::black_box(&v);
+    }
+
+    /// The two tests measure the same process: one at a time.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    #[test]
+    fn peak_rss_sees_a_transient_allocation_both_ways() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        for use_hwm in [true, false] {
+            let peak = PeakRss::start_with(use_hwm);
+            grow(64);
+            let g = peak.finish();
+            assert!(g.sampled_kib >= 60 * 1024, "{use_hwm}: {g:?}");
+            assert!(g.kib >= 60 * 1024, "{use_hwm}: {g:?}");
+            if !use_hwm {
+                assert_eq!(g.hwm_kib, None);
+            }
+        }
+    }
+
+    #[test]
+    fn an_old_peak_above_the_rss_is_not_trusted() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        // Raise the peak and free the memory, then measure without a reset.
+        grow(64);
+        let (hwm, rss) = (
+            proc_status_kib("VmHWM").unwrap(),
+            proc_status_kib("VmRSS").unwrap(),
+        );
+        assert!(hwm > rss + HWM_SLACK_KIB, "peak {hwm} KiB, RSS {rss} KiB");
+        let g = PeakRss::start_with(true).finish();
+        assert_eq!(g.hwm_kib, None, "{g:?}");
+    }
+}

@@ -116,8 +116,8 @@ pub enum PathParam<'a> {
     /// letters, digits and inner `-`, or a bracketed IPv6 address), then path components of
     /// lowercase letters and digits separated by `.`, `_`, `__` or runs of `-`, joined by `/`;
     /// the name is at most 255 bytes. Then an optional `:tag` (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`)
-    /// and an optional `@algorithm:hex` digest (at least 32 hex digits; exactly 64, 96 or 128
-    /// lowercase hex digits for `sha256`, `sha384` and `sha512`).
+    /// and an optional `@algorithm:hex` digest: `sha256`, `sha384` or `sha512` with exactly 64, 96
+    /// or 128 lowercase hex digits (moby rejects other algorithms).
     Image(&'a str),
 }
 
@@ -1020,28 +1020,18 @@ fn is_tag(t: &[u8]) -> bool {
         && t.iter().all(|b| word(b) || *b == b'.' || *b == b'-')
 }
 
-/// `algorithm:hex`: algorithm components `[A-Za-z][A-Za-z0-9]*` joined by one of `+._-`, at
-/// least 32 hex digits; the registered algorithms need their exact lowercase length.
+/// `algorithm:hex` with an algorithm moby accepts (go-digest's `sha256`, `sha384`, `sha512`)
+/// and exactly its number of lowercase hex digits; any other algorithm is rejected, as moby does.
 fn is_digest(d: &[u8]) -> bool {
     let Some(colon) = d.iter().position(|&b| b == b':') else {
         return false;
     };
-    let algo = d.get(..colon).unwrap_or(&[]);
     let hex = d.get(colon + 1..).unwrap_or(&[]);
-    let algo_ok = algo
-        .split(|b| matches!(b, b'+' | b'.' | b'_' | b'-'))
-        .all(|c| {
-            c.first().is_some_and(u8::is_ascii_alphabetic)
-                && c.iter().all(u8::is_ascii_alphanumeric)
-        });
-    if !algo_ok {
-        return false;
-    }
-    match algo {
+    match d.get(..colon).unwrap_or(&[]) {
         b"sha256" => is_lower_hex_of_len(hex, 64),
         b"sha384" => is_lower_hex_of_len(hex, 96),
         b"sha512" => is_lower_hex_of_len(hex, 128),
-        _ => hex.len() >= 32 && hex.iter().all(u8::is_ascii_hexdigit),
+        _ => false,
     }
 }
 

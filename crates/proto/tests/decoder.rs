@@ -4,7 +4,8 @@
 
 use docksock_proto::encode::BodyEncoder;
 use docksock_proto::{
-    ChunkedDecoder, ChunkedEvent, Error, Event, Limits, MisuseError, PeerError, ResponseDecoder,
+    BodyKind, ChunkedDecoder, ChunkedEvent, Error, Event, Limits, MisuseError, PeerError,
+    ResponseDecoder, Version,
 };
 use proptest::prelude::*;
 
@@ -81,7 +82,8 @@ fn run(methods: &[&str], input: &[u8], pieces: &[usize], eof: bool, limits: Limi
             };
             assert!(step.consumed <= buf.len() - start);
             if let Event::Data(d) = step.event {
-                // Data is the tail of what was consumed, in the caller's buffer.
+                // Data carries bytes, and is the tail of what was consumed, in the caller's buffer.
+                assert!(!d.is_empty(), "an empty Data event");
                 let at = start + step.consumed - d.len();
                 assert!(std::ptr::eq(d.as_ptr(), buf[at..].as_ptr()));
             }
@@ -143,7 +145,7 @@ fn peer(e: PeerError) -> Ev {
 }
 
 struct Case {
-    name: &'static str,
+    name: String,
     methods: &'static [&'static str],
     input: Vec<u8>,
     eof: bool,
@@ -151,14 +153,9 @@ struct Case {
     expect: Vec<Ev>,
 }
 
-fn case(
-    name: &'static str,
-    methods: &'static [&'static str],
-    input: &[u8],
-    expect: Vec<Ev>,
-) -> Case {
+fn case(name: &str, methods: &'static [&'static str], input: &[u8], expect: Vec<Ev>) -> Case {
     Case {
-        name,
+        name: name.to_string(),
         methods,
         input: input.to_vec(),
         eof: true,
@@ -445,6 +442,9 @@ fn cases() -> Vec<Case> {
     open.eof = false;
     v.push(open);
     v.extend(limit_cases());
+    v.extend(decoy_cases());
+    v.extend(chunk_line_cases());
+    v.extend(default_limit_cases());
     v
 }
 
@@ -577,6 +577,435 @@ fn limit_cases() -> Vec<Case> {
         )
     });
     v
+}
+
+/// Fields whose names have the lengths of the framing headers (`content-length` 14,
+/// `transfer-encoding` 17, `connection` 10) but are other fields: they frame nothing.
+fn decoy_cases() -> Vec<Case> {
+    let get: &[&str] = &["GET"];
+    assert_eq!(
+        [
+            "X-Something-14".len(),
+            "X-Decoy-Header-17".len(),
+            "X-Decoy-10".len()
+        ],
+        [
+            "content-length".len(),
+            "transfer-encoding".len(),
+            "connection".len()
+        ]
+    );
+    vec![
+        case(
+            "a 14-byte name is not Content-Length: the body is close-delimited",
+            get,
+            b"HTTP/1.1 200 OK\r\nX-Something-14: 7\r\n\r\nabc",
+            vec![Ev::Head(200, h(&[("X-Something-14", "7")])), data(b"abc"), Ev::End(false)],
+        ),
+        case(
+            "a 14-byte name does not conflict with the real Content-Length",
+            get,
+            b"HTTP/1.1 200 OK\r\nX-Something-14: 7\r\nContent-Length: 3\r\n\r\nabc",
+            vec![
+                Ev::Head(200, h(&[("X-Something-14", "7"), ("Content-Length", "3")])),
+                data(b"abc"),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "a 17-byte name is not Transfer-Encoding: the body is close-delimited",
+            get,
+            b"HTTP/1.1 200 OK\r\nX-Decoy-Header-17: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+            vec![
+                Ev::Head(200, h(&[("X-Decoy-Header-17", "chunked")])),
+                data(b"3\r\nabc\r\n0\r\n\r\n"),
+                Ev::End(false),
+            ],
+        ),
+        case(
+            "a 17-byte name does not conflict with Content-Length",
+            get,
+            b"HTTP/1.1 200 OK\r\nX-Decoy-Header-17: chunked\r\nContent-Length: 2\r\n\r\nok",
+            vec![
+                Ev::Head(200, h(&[("X-Decoy-Header-17", "chunked"), ("Content-Length", "2")])),
+                data(b"ok"),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "a 17-byte name with another coding is no coding at all",
+            get,
+            b"HTTP/1.1 200 OK\r\nX-Decoy-Header-17: gzip\r\nContent-Length: 2\r\n\r\nok",
+            vec![
+                Ev::Head(200, h(&[("X-Decoy-Header-17", "gzip"), ("Content-Length", "2")])),
+                data(b"ok"),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "a 17-byte name in HTTP/1.0 is not Transfer-Encoding",
+            get,
+            b"HTTP/1.0 200 OK\r\nX-Decoy-Header-17: chunked\r\nContent-Length: 2\r\n\r\nok",
+            vec![
+                Ev::Head(200, h(&[("X-Decoy-Header-17", "chunked"), ("Content-Length", "2")])),
+                data(b"ok"),
+                Ev::End(false),
+            ],
+        ),
+        case(
+            "a 10-byte name saying close is not Connection: the connection is reused",
+            &["GET", "GET"],
+            b"HTTP/1.1 200 OK\r\nX-Decoy-10: close\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 204 No Content\r\n\r\n",
+            vec![
+                Ev::Head(200, h(&[("X-Decoy-10", "close"), ("Content-Length", "2")])),
+                data(b"ok"),
+                Ev::End(true),
+                Ev::Head(204, vec![]),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "a 10-byte name saying keep-alive does not keep an HTTP/1.0 connection",
+            get,
+            b"HTTP/1.0 200 OK\r\nX-Decoy-10: keep-alive\r\nContent-Length: 2\r\n\r\nok",
+            vec![
+                Ev::Head(200, h(&[("X-Decoy-10", "keep-alive"), ("Content-Length", "2")])),
+                data(b"ok"),
+                Ev::End(false),
+            ],
+        ),
+        case(
+            "framing header names are case-insensitive",
+            &["GET", "GET", "GET"],
+            b"HTTP/1.1 200 OK\r\ncontent-LENGTH: 2\r\n\r\nokHTTP/1.1 200 OK\r\nTRANSFER-encoding: Chunked\r\n\r\n1\r\nx\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nCONNECTION: Close\r\ncontent-length: 1\r\n\r\nyz",
+            vec![
+                Ev::Head(200, h(&[("content-LENGTH", "2")])),
+                data(b"ok"),
+                Ev::End(true),
+                Ev::Head(200, h(&[("TRANSFER-encoding", "Chunked")])),
+                data(b"x"),
+                Ev::End(true),
+                Ev::Head(200, h(&[("CONNECTION", "Close"), ("content-length", "1")])),
+                data(b"y"),
+                Ev::End(false),
+                Ev::Leftover(b"z".to_vec()),
+            ],
+        ),
+    ]
+}
+
+const CHUNKED_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+/// A chunked response: the head, then `body`.
+fn chunked_case(name: String, body: &[u8], expect: Vec<Ev>) -> Case {
+    Case {
+        name,
+        ..case("", &["GET"], &[CHUNKED_HEAD, body].concat(), expect)
+    }
+}
+
+/// Chunk-size lines: no digits, bytes after the digits, and the extension grammar
+/// (`*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`, RFC 9112 §7.1.1), each
+/// line as the first chunk, after a chunk (where the steady-state fast path runs) and as the
+/// last chunk.
+fn chunk_line_cases() -> Vec<Case> {
+    let te = || Ev::Head(200, h(&[("Transfer-Encoding", "chunked")]));
+    let mut v = Vec::new();
+    // Size lines without a digit are never the last chunk.
+    for line in [
+        &b"\r\n"[..],
+        b";x\r\n",
+        b";\r\n",
+        b" 1\r\n",
+        b"\t0\r\n",
+        b"=1\r\n",
+    ] {
+        let name = |at: &str| format!("size line {:?} {at}", String::from_utf8_lossy(line));
+        let bad = || peer(PeerError::InvalidChunkSize);
+        v.push(chunked_case(
+            name("first"),
+            &[line, b"\r\n0\r\n\r\n"].concat(),
+            vec![te(), bad()],
+        ));
+        v.push(chunked_case(
+            name("after a chunk"),
+            &[&b"3\r\nabc\r\n"[..], line, b"\r\n0\r\n\r\n"].concat(),
+            vec![te(), data(b"abc"), bad()],
+        ));
+    }
+    // Lines with a size: Ok(()) when valid, else the error.
+    let lines: &[(&[u8], Result<(), PeerError>)] = &[
+        // Valid: BWS before `;`, around `=`, tokens, quoted strings with quoted-pairs.
+        (b"1;a", Ok(())),
+        (b"1;a;b;c", Ok(())),
+        (b"1 ;a", Ok(())),
+        (b"1\t;\ta", Ok(())),
+        (b"1; a", Ok(())),
+        (b"1;a=b", Ok(())),
+        (b"1;a =b", Ok(())),
+        (b"1;a= b", Ok(())),
+        (b"1;a \t= \tb", Ok(())),
+        (b"1;a=b ;c", Ok(())),
+        (b"1;a=b\t; c = d", Ok(())),
+        (b"1;a=\"b\"", Ok(())),
+        (b"1;a=\"\"", Ok(())),
+        (b"1;a = \"b\" ;c", Ok(())),
+        (b"1;a=\"x;y=z\"", Ok(())),
+        (b"1;a=\"\t \xff!#~\"", Ok(())),
+        (b"1;a=\"x\\\"y\"", Ok(())),
+        (b"1;a=\"\\\\\"", Ok(())),
+        (b"1;a=\"\\\t\\ \\\xff\"", Ok(())),
+        (b"01;a", Ok(())),
+        // After the digits: only BWS then `;`, or CRLF.
+        (b"1x", Err(PeerError::InvalidChunkSize)),
+        (b"1x;a", Err(PeerError::InvalidChunkSize)),
+        (b"1\x0b;a", Err(PeerError::InvalidChunkSize)),
+        (b"1\x0c;a", Err(PeerError::InvalidChunkSize)),
+        (b"1\x00;a", Err(PeerError::InvalidChunkSize)),
+        (b"1\x7f;a", Err(PeerError::InvalidChunkSize)),
+        (b"1=a", Err(PeerError::InvalidChunkSize)),
+        (b"1 ", Err(PeerError::InvalidChunkExtension)),
+        (b"1 x;a", Err(PeerError::InvalidChunkExtension)),
+        (b"1 \x0b;a", Err(PeerError::InvalidChunkExtension)),
+        // The first byte of a name.
+        (b"1;", Err(PeerError::InvalidChunkExtension)),
+        (b"1; ", Err(PeerError::InvalidChunkExtension)),
+        (b"1;\x01a", Err(PeerError::InvalidChunkExtension)),
+        (b"1;\x7fa", Err(PeerError::InvalidChunkExtension)),
+        (b"1;\x0ba", Err(PeerError::InvalidChunkExtension)),
+        (b"1;=a", Err(PeerError::InvalidChunkExtension)),
+        (b"1;\"a\"", Err(PeerError::InvalidChunkExtension)),
+        (b"1;;a", Err(PeerError::InvalidChunkExtension)),
+        (b"1;\xffa", Err(PeerError::InvalidChunkExtension)),
+        (b"1; \x01a", Err(PeerError::InvalidChunkExtension)),
+        // After a name.
+        (b"1;a ", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a b", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a\x01", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a\x0b=b", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a \x0b=b", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a\"b\"", Err(PeerError::InvalidChunkExtension)),
+        // The first byte of a value.
+        (b"1;a=", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a= ", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\x01", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\x0bb", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\x7fb", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=;b", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a==b", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\xffb", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a= \x01", Err(PeerError::InvalidChunkExtension)),
+        // After a value.
+        (b"1;a=b=c", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=b ", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=b\x01", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=b\x0b;c", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"b\"c", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"b\" ", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"b\"\x0b;c", Err(PeerError::InvalidChunkExtension)),
+        // Inside a quoted string: no CTL but HTAB, no DEL, and an escape needs a value byte.
+        (b"1;a=\"\x01\"", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"b\x00c\"", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"\x0b\"", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"\x7f\"", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"\\\x01\"", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"\\\x7f\"", Err(PeerError::InvalidChunkExtension)),
+        (b"1;a=\"b", Err(PeerError::InvalidChunkExtension)),
+    ];
+    for &(line, want) in lines {
+        let show = String::from_utf8_lossy(line);
+        let crlf = |l: &[u8]| [l, b"\r\n"].concat();
+        // The same line with the size replaced by 0.
+        let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        let last = [b"0", &line[digits..]].concat();
+        let (first, after, as_last) = match want {
+            Ok(()) => (
+                vec![te(), data(b"x"), Ev::End(true)],
+                vec![te(), data(b"abcx"), Ev::End(true)],
+                vec![te(), Ev::End(true)],
+            ),
+            Err(e) => (
+                vec![te(), peer(e)],
+                vec![te(), data(b"abc"), peer(e)],
+                vec![te(), peer(e)],
+            ),
+        };
+        v.push(chunked_case(
+            format!("chunk line {show:?} first"),
+            &[&crlf(line)[..], b"x\r\n0\r\n\r\n"].concat(),
+            first,
+        ));
+        v.push(chunked_case(
+            format!("chunk line {show:?} after a chunk"),
+            &[&b"3\r\nabc\r\n"[..], &crlf(line), b"x\r\n0\r\n\r\n"].concat(),
+            after,
+        ));
+        v.push(chunked_case(
+            format!("chunk line {show:?} as the last chunk"),
+            &[&crlf(&last)[..], b"\r\n"].concat(),
+            as_last,
+        ));
+    }
+    // A bare LF anywhere in a size line is a bare LF, whatever came before it.
+    for line in [
+        &b"\n"[..],
+        b"1\n",
+        b"1 \n",
+        b"1;\n",
+        b"1; \n",
+        b"1;a\n",
+        b"1;a \n",
+        b"1;a=\n",
+        b"1;a= \n",
+        b"1;a=b\n",
+        b"1;a=\"b\"\n",
+    ] {
+        v.push(chunked_case(
+            format!("bare LF in {:?}", String::from_utf8_lossy(line)),
+            &[line, b"x\r\n0\r\n\r\n"].concat(),
+            vec![te(), peer(PeerError::BareLf)],
+        ));
+    }
+    v
+}
+
+/// `n` field lines with names `X-000`… and values of `a`, together exactly `bytes` long.
+fn fill_fields(n: usize, bytes: usize) -> Vec<u8> {
+    // "X-000: " + value + CRLF: 9 bytes of framing per line.
+    let mut out = Vec::new();
+    let room = bytes - 9 * n;
+    for i in 0..n {
+        let len = room / n + usize::from(i < room % n);
+        out.extend_from_slice(format!("X-{i:03}: ").as_bytes());
+        out.extend(std::iter::repeat(b'a').take(len));
+        out.extend_from_slice(b"\r\n");
+    }
+    assert_eq!(out.len(), bytes);
+    out
+}
+
+/// The default limits (16 KiB head, 100 fields, 16 KiB and 100 trailers, 16 KiB of chunk
+/// extensions), each hit exactly and by one more, with `Limits::default()`.
+fn default_limit_cases() -> Vec<Case> {
+    let get: &[&str] = &["GET"];
+    let te = || Ev::Head(200, h(&[("Transfer-Encoding", "chunked")]));
+    let status = b"HTTP/1.1 204 No Content\r\n";
+    let mut v = Vec::new();
+    // The head: status line, 99 fields, the empty line.
+    for (total, ok) in [(16 * 1024, true), (16 * 1024 + 1, false)] {
+        let fields = fill_fields(99, total - status.len() - 2);
+        let input = [&status[..], &fields, b"\r\n"].concat();
+        assert_eq!(input.len(), total);
+        let expect = if ok {
+            let head = ResponseDecoder::new("GET")
+                .decode(&input)
+                .map(|s| s.consumed);
+            assert_eq!(head, Ok(total));
+            vec![Ev::Head(204, parse_fields(&fields)), Ev::End(true)]
+        } else {
+            vec![peer(PeerError::HeadTooLarge)]
+        };
+        v.push(case(
+            &format!("default head limit, {total} bytes"),
+            get,
+            &input,
+            expect,
+        ));
+    }
+    // The field count.
+    for (n, ok) in [(100, true), (101, false)] {
+        let fields = fill_fields(n, n * 10);
+        let input = [&status[..], &fields, b"\r\n"].concat();
+        let expect = if ok {
+            vec![Ev::Head(204, parse_fields(&fields)), Ev::End(true)]
+        } else {
+            vec![peer(PeerError::TooManyHeaders)]
+        };
+        v.push(case(
+            &format!("default field count, {n} fields"),
+            get,
+            &input,
+            expect,
+        ));
+    }
+    // The trailer section, its empty line included.
+    for (total, ok) in [(16 * 1024, true), (16 * 1024 + 1, false)] {
+        let fields = fill_fields(99, total - 2);
+        let input = [CHUNKED_HEAD, b"0\r\n", &fields, b"\r\n"].concat();
+        let expect = if ok {
+            vec![te(), Ev::Trailers(parse_fields(&fields)), Ev::End(true)]
+        } else {
+            vec![te(), peer(PeerError::TrailersTooLarge)]
+        };
+        v.push(case(
+            &format!("default trailer limit, {total} bytes"),
+            get,
+            &input,
+            expect,
+        ));
+    }
+    for (n, ok) in [(100, true), (101, false)] {
+        let fields = fill_fields(n, n * 10);
+        let input = [CHUNKED_HEAD, b"0\r\n", &fields, b"\r\n"].concat();
+        let expect = if ok {
+            vec![te(), Ev::Trailers(parse_fields(&fields)), Ev::End(true)]
+        } else {
+            vec![te(), peer(PeerError::TooManyTrailers)]
+        };
+        v.push(case(
+            &format!("default trailer count, {n} trailers"),
+            get,
+            &input,
+            expect,
+        ));
+    }
+    // Chunk extensions: `;` and the name count, in two chunks of one message.
+    for (total, ok) in [(16 * 1024, true), (16 * 1024 + 1, false)] {
+        let half = total / 2;
+        let ext = |len: usize| {
+            let mut e = b";".to_vec();
+            e.extend(std::iter::repeat(b'e').take(len - 1));
+            e
+        };
+        let input = [
+            CHUNKED_HEAD,
+            b"1",
+            &ext(half),
+            b"\r\nx\r\n1",
+            &ext(total - half),
+            b"\r\ny\r\n0\r\n\r\n",
+        ]
+        .concat();
+        let expect = if ok {
+            vec![te(), data(b"xy"), Ev::End(true)]
+        } else {
+            vec![te(), data(b"x"), peer(PeerError::ChunkExtensionsTooLarge)]
+        };
+        v.push(case(
+            &format!("default chunk-extension limit, {total} bytes"),
+            get,
+            &input,
+            expect,
+        ));
+    }
+    v
+}
+
+/// Field lines `name: value\r\n` as expected fields (the test's own reading, not the decoder's).
+fn parse_fields(lines: &[u8]) -> Vec<(String, Vec<u8>)> {
+    lines
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let l = l.strip_suffix(b"\r").unwrap();
+            let colon = l.iter().position(|&b| b == b':').unwrap();
+            let ows = |b: &u8| *b == b' ' || *b == b'\t';
+            let value: Vec<u8> = l[colon + 1..].iter().copied().skip_while(ows).collect();
+            let end = value.iter().rposition(|b| !ows(b)).map_or(0, |i| i + 1);
+            let value = value[..end].to_vec();
+            (String::from_utf8(l[..colon].to_vec()).unwrap(), value)
+        })
+        .collect()
 }
 
 /// Random piece sizes from a seed (deterministic).
@@ -758,7 +1187,10 @@ proptest! {
                 start += used;
                 match ev {
                     ChunkedEvent::NeedMore => break,
-                    ChunkedEvent::Data(d) => body.extend_from_slice(d),
+                    ChunkedEvent::Data(d) => {
+                        prop_assert!(!d.is_empty(), "an empty Data event");
+                        body.extend_from_slice(d)
+                    }
                     ChunkedEvent::Trailers(_) => {}
                     ChunkedEvent::End => { ended = true; break; }
                 }
@@ -768,4 +1200,394 @@ proptest! {
         prop_assert_eq!(start, wire.len());
         prop_assert_eq!(body, pieces.concat());
     }
+}
+
+/// What the adapters read from the decoder and the head, for one response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    version: Version,
+    status: u16,
+    reason: Vec<u8>,
+    body_kind: BodyKind,
+    head_keep_alive: bool,
+    /// `Head::header` for `content-length`, `CONNECTION` and `x-absent`.
+    looked_up: [Option<Vec<u8>>; 3],
+    /// `keep_alive` of `End`; `None` for an upgrade.
+    end: Option<bool>,
+    reusable: bool,
+}
+
+/// Drives one response in `pieces`, checking `is_idle`, `is_done` and `is_reusable` after every
+/// call, and returns what it saw.
+fn observe(method: &str, input: &[u8], pieces: &[usize]) -> Seen {
+    let mut dec = ResponseDecoder::new(method);
+    assert!(dec.is_idle() && !dec.is_done() && !dec.is_reusable());
+    // An empty read is not the response starting.
+    assert_eq!(dec.decode(b"").unwrap().event, Event::NeedMore);
+    assert!(dec.is_idle());
+    let mut seen: Option<Seen> = None;
+    let mut buf = Vec::new();
+    let mut start = 0;
+    let mut offsets = pieces
+        .iter()
+        .scan(0, |at, &p| {
+            *at = (*at + p).min(input.len());
+            Some(*at)
+        })
+        .collect::<Vec<_>>();
+    offsets.push(input.len());
+    let mut prev = 0;
+    for (i, &end) in offsets.iter().enumerate() {
+        buf.extend_from_slice(&input[prev..end]);
+        prev = end;
+        let last = i + 1 == offsets.len();
+        loop {
+            let step = if last {
+                dec.decode_eof(&buf[start..])
+            } else {
+                dec.decode(&buf[start..])
+            }
+            .unwrap();
+            start += step.consumed;
+            if start > 0 || !buf.is_empty() {
+                assert!(!dec.is_idle(), "a byte arrived: not idle");
+            }
+            match step.event {
+                Event::NeedMore => {
+                    assert!(!dec.is_done() && !dec.is_reusable());
+                    break;
+                }
+                Event::Informational(_) | Event::Data(_) | Event::Trailers(_) => {
+                    assert!(!dec.is_done() && !dec.is_reusable());
+                }
+                Event::Head(head) | Event::Upgrade(head) => {
+                    let upgrade = matches!(step.event, Event::Upgrade(_));
+                    assert_eq!(dec.is_done(), upgrade);
+                    assert!(!dec.is_reusable());
+                    let look = |n: &str| head.header(n).map(<[u8]>::to_vec);
+                    seen = Some(Seen {
+                        version: head.version(),
+                        status: head.status(),
+                        reason: head.reason().to_vec(),
+                        body_kind: head.body_kind(),
+                        head_keep_alive: head.keep_alive(),
+                        looked_up: [look("content-length"), look("CONNECTION"), look("x-absent")],
+                        end: None,
+                        reusable: false,
+                    });
+                    if upgrade {
+                        assert_eq!(
+                            dec.next_response("GET"),
+                            Err(Error::Misuse(MisuseError::ConnectionNotReusable))
+                        );
+                        return seen.unwrap();
+                    }
+                }
+                Event::End { keep_alive } => {
+                    assert!(dec.is_done());
+                    assert_eq!(dec.is_reusable(), keep_alive);
+                    let mut s = seen.take().expect("End after Head");
+                    s.end = Some(keep_alive);
+                    s.reusable = dec.is_reusable();
+                    if keep_alive {
+                        dec.next_response("GET").unwrap();
+                        assert!(dec.is_idle() && !dec.is_done() && !dec.is_reusable());
+                    }
+                    return s;
+                }
+            }
+        }
+    }
+    panic!("the response did not end");
+}
+
+#[test]
+fn state_accessors_after_each_kind_of_response() {
+    use BodyKind as K;
+    use Version::{Http10, Http11};
+    let cl = |v: &str| Some(v.as_bytes().to_vec());
+    #[allow(clippy::type_complexity)]
+    let cases: &[(&str, &[u8], Seen)] = &[
+        (
+            "GET",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            Seen {
+                version: Http11,
+                status: 200,
+                reason: b"OK".to_vec(),
+                body_kind: K::Length(2),
+                head_keep_alive: true,
+                looked_up: [cl("2"), None, None],
+                end: Some(true),
+                reusable: true,
+            },
+        ),
+        (
+            "GET",
+            b"HTTP/1.1 201 Created, with detail\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nT: 1\r\n\r\n",
+            Seen {
+                version: Http11,
+                status: 201,
+                reason: b"Created, with detail".to_vec(),
+                body_kind: K::Chunked,
+                head_keep_alive: true,
+                looked_up: [None, None, None],
+                end: Some(true),
+                reusable: true,
+            },
+        ),
+        (
+            "GET",
+            b"HTTP/1.1 200 \r\nContent-Type: text/plain\r\n\r\nuntil the end",
+            Seen {
+                version: Http11,
+                status: 200,
+                reason: b"".to_vec(),
+                body_kind: K::CloseDelimited,
+                head_keep_alive: false,
+                looked_up: [None, None, None],
+                end: Some(false),
+                reusable: false,
+            },
+        ),
+        (
+            "HEAD",
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 29\r\n\r\n",
+            Seen {
+                version: Http11,
+                status: 404,
+                reason: b"Not Found".to_vec(),
+                body_kind: K::None,
+                head_keep_alive: true,
+                looked_up: [cl("29"), None, None],
+                end: Some(true),
+                reusable: true,
+            },
+        ),
+        (
+            "HEAD",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            Seen {
+                version: Http11,
+                status: 200,
+                reason: b"OK".to_vec(),
+                body_kind: K::None,
+                head_keep_alive: false,
+                looked_up: [None, cl("close"), None],
+                end: Some(false),
+                reusable: false,
+            },
+        ),
+        (
+            "DELETE",
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+            Seen {
+                version: Http11,
+                status: 204,
+                reason: b"No Content".to_vec(),
+                body_kind: K::None,
+                head_keep_alive: true,
+                looked_up: [None, None, None],
+                end: Some(true),
+                reusable: true,
+            },
+        ),
+        (
+            "POST",
+            b"HTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\n\r\n",
+            Seen {
+                version: Http11,
+                status: 304,
+                reason: b"Not Modified".to_vec(),
+                body_kind: K::None,
+                head_keep_alive: true,
+                looked_up: [cl("7"), None, None],
+                end: Some(true),
+                reusable: true,
+            },
+        ),
+        (
+            "POST",
+            b"HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nraw bytes",
+            Seen {
+                version: Http11,
+                status: 101,
+                reason: b"UPGRADED".to_vec(),
+                body_kind: K::Upgrade,
+                head_keep_alive: false,
+                looked_up: [None, cl("Upgrade"), None],
+                end: None,
+                reusable: false,
+            },
+        ),
+        (
+            "GET",
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 2\r\n\r\nok",
+            Seen {
+                version: Http11,
+                status: 200,
+                reason: b"OK".to_vec(),
+                body_kind: K::Length(2),
+                head_keep_alive: false,
+                looked_up: [cl("2"), cl("keep-alive, close"), None],
+                end: Some(false),
+                reusable: false,
+            },
+        ),
+        (
+            "GET",
+            b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            Seen {
+                version: Http10,
+                status: 200,
+                reason: b"OK".to_vec(),
+                body_kind: K::Length(2),
+                head_keep_alive: false,
+                looked_up: [cl("2"), None, None],
+                end: Some(false),
+                reusable: false,
+            },
+        ),
+        (
+            "GET",
+            b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n",
+            Seen {
+                version: Http10,
+                status: 200,
+                reason: b"OK".to_vec(),
+                body_kind: K::None,
+                head_keep_alive: true,
+                looked_up: [cl("0"), cl("Keep-Alive"), None],
+                end: Some(true),
+                reusable: true,
+            },
+        ),
+        (
+            "GET",
+            b"HTTP/1.0 500 Internal Server Error\r\nConnection: keep-alive\r\n\r\nbody",
+            Seen {
+                version: Http10,
+                status: 500,
+                reason: b"Internal Server Error".to_vec(),
+                body_kind: K::CloseDelimited,
+                head_keep_alive: false,
+                looked_up: [None, cl("keep-alive"), None],
+                end: Some(false),
+                reusable: false,
+            },
+        ),
+        (
+            "POST",
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+            Seen {
+                version: Http11,
+                status: 200,
+                reason: b"OK".to_vec(),
+                body_kind: K::None,
+                head_keep_alive: true,
+                looked_up: [cl("0"), None, None],
+                end: Some(true),
+                reusable: true,
+            },
+        ),
+    ];
+    for (method, input, want) in cases {
+        let name = String::from_utf8_lossy(&input[..input.len().min(40)]);
+        assert_eq!(
+            &observe(method, input, &[input.len()]),
+            want,
+            "{name}: whole"
+        );
+        assert_eq!(
+            &observe(method, input, &vec![1; input.len()]),
+            want,
+            "{name}: bytewise"
+        );
+        for seed in 0..8 {
+            let pieces = random_pieces(input.len(), seed);
+            assert_eq!(&observe(method, input, &pieces), want, "{name}: {pieces:?}");
+        }
+    }
+}
+
+#[test]
+fn a_failed_decoder_is_neither_done_nor_reusable() {
+    let mut dec = ResponseDecoder::new("GET");
+    let err = dec.decode(b"HTTP/1.1 200 OK\nX: y\r\n\r\n").unwrap_err();
+    assert_eq!(err, Error::Peer(PeerError::BareLf));
+    assert!(!dec.is_done() && !dec.is_reusable() && !dec.is_idle());
+    assert_eq!(dec.error(), Some(err));
+    assert_eq!(dec.next_response("GET"), Err(err));
+    // Before the error, and for a decoder that never failed, there is none.
+    assert_eq!(ResponseDecoder::new("GET").error(), None);
+}
+
+#[test]
+fn new_uses_the_default_limits() {
+    // 16 KiB heads pass `ResponseDecoder::new`, one byte more does not.
+    let status = b"HTTP/1.1 204 No Content\r\n";
+    for (total, ok) in [(16 * 1024, true), (16 * 1024 + 1, false)] {
+        let input = [
+            &status[..],
+            &fill_fields(99, total - status.len() - 2),
+            b"\r\n",
+        ]
+        .concat();
+        let got = ResponseDecoder::new("GET")
+            .decode(&input)
+            .map(|s| s.consumed);
+        let want = if ok {
+            Ok(total)
+        } else {
+            Err(Error::Peer(PeerError::HeadTooLarge))
+        };
+        assert_eq!(got, want, "{total} bytes");
+    }
+    assert_eq!(ResponseDecoder::new("GET").limits(), &Limits::default());
+    assert_eq!(Limits::default(), Limits::DEFAULT);
+}
+
+#[test]
+fn chunked_decoder_is_done_after_the_last_chunk_and_trailers_only() {
+    for (wire, trailers) in [
+        (&b"3\r\nabc\r\n0\r\nT: 1\r\n\r\n"[..], true),
+        (b"3\r\nabc\r\n0;x=y\r\n\r\n", false),
+    ] {
+        for piece in [1, 2, 5, wire.len()] {
+            let mut dec = ChunkedDecoder::new(&Limits::default());
+            let mut buf = Vec::new();
+            let mut start = 0;
+            let mut events = Vec::new();
+            'feed: for chunk in wire.chunks(piece) {
+                buf.extend_from_slice(chunk);
+                loop {
+                    assert!(!dec.is_done(), "done before the end: {events:?}");
+                    let (used, ev) = dec.decode(&buf[start..]).unwrap();
+                    start += used;
+                    match ev {
+                        ChunkedEvent::NeedMore => break,
+                        ChunkedEvent::Data(_) => events.push("data"),
+                        ChunkedEvent::Trailers(t) => {
+                            assert_eq!(t.get("t"), Some(&b"1"[..]));
+                            assert!(dec.is_done());
+                            events.push("trailers");
+                            break 'feed;
+                        }
+                        ChunkedEvent::End => {
+                            assert!(dec.is_done());
+                            events.push("end");
+                            break 'feed;
+                        }
+                    }
+                }
+            }
+            assert!(dec.is_done(), "piece {piece}");
+            assert_eq!(start, wire.len(), "piece {piece}");
+            assert_eq!(events.last() == Some(&"trailers"), trailers);
+        }
+    }
+    // A failed decoder is not done.
+    let mut dec = ChunkedDecoder::new(&Limits::default());
+    assert!(dec.decode(b"x\r\n").is_err());
+    assert!(!dec.is_done());
 }

@@ -676,6 +676,51 @@ fn image_references_invalid() {
     assert!(enc(&spec).is_ok());
 }
 
+#[test]
+fn image_digests_only_with_the_algorithms_moby_accepts() {
+    // go-digest (through distribution/reference) knows sha256, sha384 and sha512, each with
+    // exactly its length of lowercase hex; moby rejects any other algorithm.
+    let hex = |n: usize| HEX64.repeat(2)[..n].to_string();
+    let check = |img: &str, ok: bool| {
+        let params = [("name", PathParam::Image(img))];
+        let spec = RequestSpec::new("GET", "/images/{name}/json").params(&params);
+        let want = if ok {
+            Ok(format!("GET /images/{img}/json HTTP/1.1\r\n"))
+        } else {
+            Err(misuse(MisuseError::InvalidImageReference))
+        };
+        let got = enc(&spec).map(|w| {
+            let line = w.split(|&b| b == b'\n').next().unwrap();
+            format!("{}\n", String::from_utf8_lossy(line))
+        });
+        assert_eq!(got, want, "{img}");
+    };
+    for (algo, len) in [("sha256", 64), ("sha384", 96), ("sha512", 128)] {
+        check(&format!("a@{algo}:{}", hex(len)), true);
+        check(&format!("a:t@{algo}:{}", hex(len)), true);
+        check(&format!("a@{algo}:{}", hex(len - 1)), false);
+        check(&format!("a@{algo}:{}f", hex(len)), false);
+        check(&format!("a@{}:{}", algo.to_uppercase(), hex(len)), false);
+    }
+    for algo in [
+        "sha1",
+        "md5",
+        "blake3",
+        "sha3",
+        "sha256+b64",
+        "multihash+base58",
+        "sha512.x",
+        "a",
+        "x-y",
+    ] {
+        for len in [32, 40, 64, 96, 128] {
+            check(&format!("a@{algo}:{}", hex(len)), false);
+        }
+    }
+    check(&format!("a@:{}", hex(64)), false);
+    check(&format!("a@sha256{}", hex(64)), false);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Body framing.
 // ---------------------------------------------------------------------------------------------

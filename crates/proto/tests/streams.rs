@@ -579,10 +579,42 @@ fn stdcopy_raw_mode_passes_bytes_through() {
 
 #[test]
 fn stdcopy_demuxer_is_small_and_copy() {
-    let d = Demuxer::new(Mode::Multiplexed);
-    let e = d;
-    assert_eq!(d, e);
     assert!(std::mem::size_of::<Demuxer>() <= 16);
+    // A copy taken in the middle of a frame carries the progress and then goes its own way:
+    // an event loop can keep demuxers by value.
+    let wire = [frame(1, b"hello"), frame(2, b"!")].concat();
+    let mut d = Demuxer::new(Mode::Multiplexed);
+    let (n, f) = d.decode(&wire[..5]).unwrap();
+    assert_eq!((n, f), (5, None));
+    let mut e = d;
+    // `d` goes on to the end of the first frame and into the second one.
+    let (n, f) = d.decode(&wire[5..10]).unwrap();
+    assert_eq!(n, 5);
+    assert_eq!(
+        f,
+        Some(Frame::Data {
+            stream: StreamKind::Stdout,
+            data: b"he",
+            frame_end: false
+        })
+    );
+    assert_ne!(d, e);
+    // The copy still expects the rest of the first header, whatever `d` did since.
+    let (n, f) = e.decode(&wire[5..]).unwrap();
+    assert_eq!(n, 8);
+    assert_eq!(
+        f,
+        Some(Frame::Data {
+            stream: StreamKind::Stdout,
+            data: b"hello",
+            frame_end: true
+        })
+    );
+    let (n, f) = e.decode(&wire[13..]).unwrap();
+    assert_eq!((n, f.is_some()), (9, true));
+    e.finish().unwrap();
+    // `d`, mid-frame, is not finished.
+    assert!(d.finish().is_err());
 }
 
 fn arb_frames() -> impl Strategy<Value = Vec<(u8, Vec<u8>)>> {

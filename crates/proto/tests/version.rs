@@ -215,8 +215,127 @@ fn clamp_never_panics() {
 }
 
 #[test]
-fn module_constants_are_reachable() {
-    assert_eq!(version::MIN_SUPPORTED.major, 1);
+fn the_supported_range_is_the_documented_one_and_negotiable_at_both_ends() {
+    // API 1.24 (Docker 1.12) to 1.45 (Docker 26), as the module documents.
+    assert_eq!(
+        (version::MIN_SUPPORTED, version::MAX_SUPPORTED),
+        (v(1, 24), v(1, 45))
+    );
+    for end in [MIN_SUPPORTED, MAX_SUPPORTED] {
+        assert_eq!(
+            negotiate(end, Some(end), MIN_SUPPORTED, MAX_SUPPORTED),
+            Ok(end)
+        );
+    }
+    // One version past either end is not.
+    assert_eq!(
+        negotiate(v(1, 23), None, MIN_SUPPORTED, MAX_SUPPORTED),
+        Err(UNSUPPORTED)
+    );
+    assert_eq!(
+        negotiate(v(1, 46), Some(v(1, 46)), MIN_SUPPORTED, MAX_SUPPORTED),
+        Err(UNSUPPORTED)
+    );
+}
+
+#[test]
+fn a_daemon_speaking_exactly_one_version_is_accepted() {
+    // `MinAPIVersion == ApiVersion`: a range of one version, at each place of ours.
+    for d in [v(1, 24), v(1, 30), v(1, 45)] {
+        assert_eq!(negotiate(d, Some(d), v(1, 24), v(1, 45)), Ok(d));
+    }
+    // Our range of one version, equal to the daemon's newest or oldest.
+    assert_eq!(
+        negotiate(v(1, 41), Some(v(1, 24)), v(1, 41), v(1, 41)),
+        Ok(v(1, 41))
+    );
+    assert_eq!(
+        negotiate(v(1, 45), Some(v(1, 41)), v(1, 41), v(1, 41)),
+        Ok(v(1, 41))
+    );
+    // Adjacent, not overlapping.
+    assert_eq!(
+        negotiate(v(1, 41), Some(v(1, 41)), v(1, 42), v(1, 45)),
+        Err(UNSUPPORTED)
+    );
+    assert_eq!(
+        negotiate(v(1, 42), Some(v(1, 42)), v(1, 24), v(1, 41)),
+        Err(UNSUPPORTED)
+    );
+}
+
+/// A handful of versions with equal and adjacent values, across a major boundary.
+const SMALL: [ApiVersion; 6] = [v(0, 9), v(1, 0), v(1, 1), v(1, 2), v(1, 65535), v(2, 0)];
+
+/// What negotiation must give, worked out by enumerating `domain` (which holds every argument)
+/// instead of comparing the ends of the ranges.
+fn negotiate_model(
+    domain: &[ApiVersion],
+    dmax: ApiVersion,
+    dmin: Option<ApiVersion>,
+    cmin: ApiVersion,
+    cmax: ApiVersion,
+) -> Result<ApiVersion, Error> {
+    let within = |x: ApiVersion, lo: ApiVersion, hi: ApiVersion| lo <= x && x <= hi;
+    if !domain.iter().any(|&x| within(x, cmin, cmax)) {
+        return Err(MISUSE_INVALID);
+    }
+    if let Some(m) = dmin {
+        if !domain.iter().any(|&x| within(x, m, dmax)) {
+            return Err(PEER_INVALID);
+        }
+    }
+    domain
+        .iter()
+        .copied()
+        .filter(|&x| within(x, cmin, cmax) && x <= dmax && dmin.map_or(true, |m| m <= x))
+        .max()
+        .ok_or(UNSUPPORTED)
+}
+
+#[test]
+fn negotiate_matches_the_model_on_every_small_case() {
+    let mut ok = 0;
+    for dmax in SMALL {
+        for dmin in std::iter::once(None).chain(SMALL.map(Some)) {
+            for cmin in SMALL {
+                for cmax in SMALL {
+                    let want = negotiate_model(&SMALL, dmax, dmin, cmin, cmax);
+                    ok += usize::from(want.is_ok());
+                    assert_eq!(
+                        negotiate(dmax, dmin, cmin, cmax),
+                        want,
+                        "daemon {dmin:?}..={dmax}, client {cmin}..={cmax}"
+                    );
+                }
+            }
+        }
+    }
+    // Both outcomes are well represented.
+    assert!(ok > 100 && ok < 1500, "{ok}");
+}
+
+#[test]
+fn clamp_matches_the_model_on_every_small_case() {
+    for x in SMALL {
+        for lo in SMALL {
+            for hi in SMALL {
+                let want = if lo > hi || x < lo {
+                    lo
+                } else if x > hi {
+                    hi
+                } else {
+                    x
+                };
+                assert_eq!(clamp(x, lo, hi), want, "clamp({x}, {lo}, {hi})");
+            }
+        }
+    }
+}
+
+/// Versions from a range small enough that equal and adjacent values are drawn often.
+fn small_version() -> impl Strategy<Value = ApiVersion> {
+    (1u16..=2, 0u16..=3).prop_map(|(a, b)| v(a, b))
 }
 
 fn arb_version() -> impl Strategy<Value = ApiVersion> {
@@ -266,5 +385,18 @@ proptest! {
                 prop_assert!(!overlap, "{e:?} for overlapping ranges");
             }
         }
+    }
+
+    #[test]
+    fn prop_negotiate_on_small_ranges_matches_the_model(
+        dmax in small_version(), dmin in proptest::option::of(small_version()),
+        cmin in small_version(), cmax in small_version(),
+    ) {
+        let domain: Vec<ApiVersion> =
+            (1u16..=2).flat_map(|a| (0u16..=3).map(move |b| v(a, b))).collect();
+        prop_assert_eq!(
+            negotiate(dmax, dmin, cmin, cmax),
+            negotiate_model(&domain, dmax, dmin, cmin, cmax)
+        );
     }
 }
