@@ -41,6 +41,7 @@ mod error;
 pub mod exchange;
 mod head;
 pub mod json;
+mod num;
 pub mod stdcopy;
 pub mod timeout;
 pub mod version;

@@ -33,6 +33,7 @@
 
 use core::fmt;
 
+use crate::num::format_u64;
 use crate::{Error, MisuseError, PeerError};
 
 /// An Engine API version, `MAJOR.MINOR` (for example `1.41`).
@@ -87,12 +88,17 @@ impl ApiVersion {
     pub fn write_prefix(&self, out: &mut [u8]) -> Result<usize, Error> {
         let mut tmp = [0u8; MAX_PREFIX_LEN];
         let mut n = 0;
-        for &b in b"/v" {
-            push(&mut tmp, &mut n, b);
+        let (mut major, mut minor) = ([0u8; 20], [0u8; 20]);
+        for part in [
+            &b"/v"[..],
+            format_u64(u64::from(self.major), 10, &mut major),
+            b".",
+            format_u64(u64::from(self.minor), 10, &mut minor),
+        ] {
+            for &b in part {
+                push(&mut tmp, &mut n, b);
+            }
         }
-        push_decimal(&mut tmp, &mut n, self.major);
-        push(&mut tmp, &mut n, b'.');
-        push_decimal(&mut tmp, &mut n, self.minor);
         let src = tmp.get(..n).unwrap_or(&[]);
         match out.get_mut(..n) {
             Some(dst) => {
@@ -194,23 +200,6 @@ fn push(buf: &mut [u8], n: &mut usize, b: u8) {
     if let Some(slot) = buf.get_mut(*n) {
         *slot = b;
         *n += 1;
-    }
-}
-
-/// Appends the decimal digits of `v` (no leading zeros).
-fn push_decimal(buf: &mut [u8], n: &mut usize, v: u16) {
-    let mut digits = [0u8; 5];
-    let mut len = 0;
-    let mut v = v;
-    loop {
-        push(&mut digits, &mut len, b'0' + (v % 10) as u8);
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(..len).unwrap_or(&[]).iter().rev() {
-        push(buf, n, d);
     }
 }
 
