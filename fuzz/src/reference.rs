@@ -1,4 +1,4 @@
-//! A naive reference response decoder: the wire policy of `../shared/conformance/README.md`
+//! A naive reference response decoder: the wire policy of `crates/proto/tests/conformance/README.md`
 //! written as plainly as possible, over a whole buffer that ends with EOF, with the default
 //! limits. No state machine, no incremental anything: find the lines, check them, cut the body.
 

@@ -106,7 +106,7 @@ impl Operation {
     }
 
     /// True when `status` means the operation succeeded: any 2xx, or one of
-    /// [`also_success`](Self::also_success).
+    /// the statuses in the `also_success` field.
     pub fn is_success(&self, status: u16) -> bool {
         (200..300).contains(&status) || self.also_success.contains(&status)
     }

@@ -26,7 +26,7 @@ pub enum Error {
 }
 
 /// A violation by the remote peer. Every variant names one rule of
-/// `../shared/conformance/README.md` (the strict wire policy) or of a Docker stream format.
+/// `crates/proto/tests/conformance/README.md` (the strict wire policy) or of a Docker stream format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PeerError {

@@ -1,5 +1,5 @@
 //! Integration tests of `docksock_proto::encode`: the request samples of
-//! `shared/conformance/request_cases.sample.json` transcribed as vectors, exact buffer sizing,
+//! `crates/proto/tests/conformance/request_cases.sample.json` transcribed as vectors, exact buffer sizing,
 //! injection attempts, percent-encoding round trips, image references, body framing, and
 //! property tests.
 

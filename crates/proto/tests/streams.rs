@@ -2,7 +2,7 @@
 //!
 //! Every vector is fed whole, byte by byte, at every two-way split (small vectors) and at
 //! pseudo-random split points, and the collected output must be identical. Recordings from a
-//! real dockerd (copied from `shared/wire` into `tests/wire`) are checked against naive reference
+//! real dockerd (in `tests/wire`) are checked against naive reference
 //! implementations that first collect the whole body.
 
 use docksock_proto::json::{JsonSplitter, JsonStream, DEFAULT_MAX_MESSAGE, MAX_DEPTH};

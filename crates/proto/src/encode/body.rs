@@ -9,7 +9,7 @@ use crate::{Error, MisuseError};
 
 /// Frames a request body after the head and checks it against the declared framing.
 ///
-/// Get one from [`RequestSpec::body_encoder`] (or [`none`](Self::none),
+/// Get one from [`RequestSpec::body_encoder`](super::RequestSpec::body_encoder) (or [`none`](Self::none),
 /// [`length`](Self::length), [`chunked`](Self::chunked)). For each piece of body data call
 /// [`frame`](Self::frame) and send `prefix`, the data, and `suffix`; at the end call
 /// [`finish`](Self::finish) and send what it returns. A call that returns an error leaves the
