@@ -332,3 +332,8 @@ mod tests {
         assert_eq!(g.hwm_kib, None, "{g:?}");
     }
 }
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
