@@ -1,4 +1,4 @@
-//! Exec: create, start (attached as a hijacked stream, or detached), inspect.
+//! Exec: create, start (attached as a hijacked stream, or detached), inspect, resize.
 
 use alloc::borrow::Cow;
 
@@ -41,6 +41,15 @@ pub static INSPECT: Operation = Operation::new(
     ResponseKind::Json,
 );
 
+/// `POST /exec/{id}/resize`: the TTY's size.
+pub static RESIZE: Operation = Operation::new(
+    "ExecResize",
+    "POST",
+    "/exec/{id}/resize",
+    RequestBody::None,
+    ResponseKind::Empty,
+);
+
 /// `POST /containers/{id}/exec`: `config` is the exec body as JSON (`Cmd`, `AttachStdout`,
 /// `Tty`, `Env`…).
 pub fn create<'a>(container: &'a str, config: impl Into<Cow<'a, [u8]>>) -> Call<'a> {
@@ -50,7 +59,8 @@ pub fn create<'a>(container: &'a str, config: impl Into<Cow<'a, [u8]>>) -> Call<
 }
 
 /// `POST /exec/{id}/start` attached, with `Upgrade: tcp`; `tty` as the exec was created
-/// (raw output) or not (stdcopy).
+/// (raw output) or not (stdcopy). For another body (`ConsoleSize`), replace it with
+/// `.json(…)` on the call.
 pub fn start(exec_id: &str, tty: bool) -> Call<'_> {
     let body: &'static [u8] = if tty {
         br#"{"Detach":false,"Tty":true}"#
@@ -74,4 +84,13 @@ pub fn start_detached(exec_id: &str) -> Call<'_> {
 /// `GET /exec/{id}/json`.
 pub fn inspect(exec_id: &str) -> Call<'_> {
     Call::new(&INSPECT).param("id", PathParam::Plain(exec_id))
+}
+
+/// `POST /exec/{id}/resize?h=&w=`: the TTY's height and width in characters (an exec
+/// created and started with a TTY).
+pub fn resize(exec_id: &str, height: u32, width: u32) -> Call<'_> {
+    Call::new(&RESIZE)
+        .param("id", PathParam::Plain(exec_id))
+        .query("h", crate::num(height))
+        .query("w", crate::num(width))
 }

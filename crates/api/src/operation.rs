@@ -35,6 +35,11 @@ pub enum ResponseKind {
     /// A hijacked duplex stream: the request asks for `Upgrade: tcp`, and after the `101` (or a
     /// close-delimited `200`) the connection is the container's stdio.
     Hijack,
+    /// A WebSocket upgrade (`GET /containers/{id}/attach/ws`). The handshake needs
+    /// `Upgrade: websocket` and `Sec-WebSocket-*` headers, which the core does not write (its
+    /// only upgrade is `Upgrade: tcp`), so a call of such an operation is encoded as a plain
+    /// request and the daemon refuses it until an adapter performs the handshake itself.
+    WebSocket,
     /// Whatever the daemon sends (a custom call).
     Any,
 }

@@ -1,6 +1,9 @@
-//! System: ping, version, info, events — and version negotiation from a ping's answer.
+//! System: ping, version, info, events, registry login (`auth`), disk usage (`df`) — and version
+//! negotiation from a ping's answer.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use docksock_proto::timeout::Timeout;
 use docksock_proto::version::{self, ApiVersion};
@@ -51,6 +54,23 @@ pub static EVENTS: Operation = Operation::new(
     ResponseKind::JsonStream,
 )
 .idle(Timeout::Off);
+/// `POST /auth`: checks credentials against a registry (`200` with an identity token, or
+/// `204`).
+pub static AUTH: Operation = Operation::new(
+    "SystemAuth",
+    "POST",
+    "/auth",
+    RequestBody::Json,
+    ResponseKind::Json,
+);
+/// `GET /system/df`: disk usage of images, containers, volumes and the build cache.
+pub static DATA_USAGE: Operation = Operation::new(
+    "SystemDataUsage",
+    "GET",
+    "/system/df",
+    RequestBody::None,
+    ResponseKind::Json,
+);
 
 /// `GET /_ping`.
 pub fn ping() -> Call<'static> {
@@ -89,6 +109,26 @@ pub fn events(opts: &EventsOptions) -> Call<'_> {
         .opt("since", opts.since.as_deref())
         .opt("until", opts.until.as_deref())
         .opt("filters", opts.filters.as_ref().map(Filters::to_json))
+}
+
+/// `POST /auth`: `config` is the auth configuration as JSON (`username`, `password`,
+/// `serveraddress`, or `identitytoken`).
+pub fn auth<'a>(config: impl Into<Cow<'a, [u8]>>) -> Call<'a> {
+    Call::new(&AUTH).json(config)
+}
+
+/// Options of [`df`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataUsageOptions {
+    /// `type`: only these object types (`container`, `image`, `volume`, `build-cache`), each
+    /// sent as its own `type=` pair. Empty: all of them.
+    pub types: Vec<String>,
+}
+
+/// `GET /system/df?type=` (`docker system df`). Computing sizes can take a while on a large
+/// host.
+pub fn df(opts: &DataUsageOptions) -> Call<'_> {
+    crate::repeated(Call::new(&DATA_USAGE), "type", &opts.types)
 }
 
 /// Why negotiation failed.

@@ -1,5 +1,17 @@
-//! Containers: list, create, inspect, start, stop, restart, kill, wait, logs, attach, remove,
-//! top, stats.
+//! Containers: list, create, inspect, start, stop, restart, kill, wait, logs, attach (hijacked
+//! or WebSocket), remove, top, stats, pause, unpause, rename, update, resize, prune, changes,
+//! export, and the archive of a path (get, stat, put).
+
+mod files;
+mod manage;
+
+pub use files::{
+    archive, archive_info, changes, export, put_archive, PutArchiveOptions, ARCHIVE, ARCHIVE_INFO,
+    CHANGES, EXPORT, PUT_ARCHIVE,
+};
+pub use manage::{
+    pause, prune, rename, resize, unpause, update, PAUSE, PRUNE, RENAME, RESIZE, UNPAUSE, UPDATE,
+};
 
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
@@ -99,6 +111,17 @@ pub static ATTACH: Operation = Operation::new(
     ResponseKind::Hijack,
 )
 .idle(Timeout::Off);
+/// `GET /containers/{id}/attach/ws`: attach over a WebSocket (see
+/// [`ResponseKind::WebSocket`]: defined for completeness, not yet run by the docksock
+/// adapters; use [`attach`]).
+pub static ATTACH_WEBSOCKET: Operation = Operation::new(
+    "ContainerAttachWebsocket",
+    "GET",
+    "/containers/{id}/attach/ws",
+    RequestBody::None,
+    ResponseKind::WebSocket,
+)
+.idle(Timeout::Off);
 /// `DELETE /containers/{id}`.
 pub static DELETE: Operation = Operation::new(
     "ContainerDelete",
@@ -125,7 +148,7 @@ pub static STATS: Operation = Operation::new(
 );
 
 fn id(id: &str) -> PathParam<'_> {
-    PathParam::Plain(id)
+    crate::plain(id)
 }
 
 /// The stdcopy framing of a container's output: raw with a TTY.
@@ -253,24 +276,28 @@ pub fn list(opts: &ListContainersOptions) -> Call<'_> {
 }
 
 /// `POST /containers/create?name=`: `config` is the create body as JSON (`Image`, `Cmd`,
-/// `HostConfig`…).
+/// `HostConfig`…). The description's `platform` query parameter (API 1.41+) is added with
+/// `.query("platform", "linux/arm64")` on the call.
 pub fn create<'a>(name: Option<&'a str>, config: impl Into<Cow<'a, [u8]>>) -> Call<'a> {
     Call::new(&CREATE).opt("name", name).json(config)
 }
 
-/// `GET /containers/{id}/json`.
+/// `GET /containers/{id}/json`. Sizes (`SizeRw`, `SizeRootFs`) with `.query("size", "1")`
+/// on the call.
 pub fn inspect(container: &str) -> Call<'_> {
     Call::new(&INSPECT).param("id", id(container))
 }
 
-/// `POST /containers/{id}/start`.
+/// `POST /containers/{id}/start`. A `detachKeys` override with `.query("detachKeys", …)`
+/// on the call.
 pub fn start(container: &str) -> Call<'_> {
     Call::new(&START).param("id", id(container))
 }
 
 /// `POST /containers/{id}/stop?t=`: SIGTERM, then SIGKILL after `timeout_secs` (the daemon's
 /// default 10 s). The response-head timeout of the call is `head + grace`, where `head` is
-/// the client's configured head timeout.
+/// the client's configured head timeout. Another signal than `SIGTERM` (API 1.42+) with
+/// `.query("signal", "SIGINT")` on the call.
 pub fn stop(
     container: &str,
     timeout_secs: Option<u32>,
@@ -350,6 +377,19 @@ pub fn attach<'a>(container: &'a str, opts: &'a AttachOptions) -> Call<'a> {
         .mode(opts.tty.map(mode_for_tty))
 }
 
+/// `GET /containers/{id}/attach/ws?stream=&logs=&stdin=&stdout=&stderr=&detachKeys=`: the
+/// query of [`attach`], without the `Upgrade: tcp` (see [`ATTACH_WEBSOCKET`]).
+pub fn attach_websocket<'a>(container: &'a str, opts: &'a AttachOptions) -> Call<'a> {
+    Call::new(&ATTACH_WEBSOCKET)
+        .param("id", id(container))
+        .query("stream", bool_str(opts.stream))
+        .query("logs", bool_str(opts.logs))
+        .query("stdin", bool_str(opts.stdin))
+        .query("stdout", bool_str(opts.stdout))
+        .query("stderr", bool_str(opts.stderr))
+        .opt("detachKeys", opts.detach_keys.as_deref())
+}
+
 /// `DELETE /containers/{id}?force=&v=&link=`.
 pub fn remove<'a>(container: &'a str, opts: &RemoveContainerOptions) -> Call<'a> {
     Call::new(&DELETE)
@@ -367,7 +407,9 @@ pub fn top<'a>(container: &'a str, ps_args: Option<&'a str>) -> Call<'a> {
 }
 
 /// `GET /containers/{id}/stats?stream=`: one sample (`stream=false`, about a second: the
-/// daemon measures CPU over an interval) or a sample a second (no idle limit).
+/// daemon measures CPU over an interval) or a sample a second (no idle limit). With
+/// `.query("one-shot", "1")` on a single-sample call (API 1.41+), the daemon answers at once
+/// without the second sample (CPU percentages cannot be computed then).
 pub fn stats(container: &str, stream: bool) -> Call<'_> {
     let call = Call::new(&STATS)
         .param("id", id(container))
