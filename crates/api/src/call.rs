@@ -64,9 +64,11 @@ const INLINE: usize = 16;
 /// request is encoded), query pairs built from typed options, extra headers, the body, and
 /// timeouts that override the operation's defaults.
 ///
-/// Made by the functions of [`system`](crate::system), [`images`](crate::images),
-/// [`containers`](crate::containers) and [`exec`](crate::exec), or by [`Call::custom`] for an
-/// endpoint of your own choosing; run by an adapter.
+/// Made by the call functions of the resource modules ([`containers`](crate::containers),
+/// [`images`](crate::images), [`networks`](crate::networks)…: one for every operation, see
+/// the table in the crate docs), or by [`Call::custom`] for an endpoint of your own choosing;
+/// run by an adapter. A call function sends what its options hold; a query parameter or header
+/// it has no option for is one [`query`](Self::query) or [`header`](Self::header) away.
 ///
 /// ```
 /// use docksock_api::{Call, CallBody};

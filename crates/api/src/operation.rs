@@ -66,7 +66,8 @@ pub struct Operation {
     pub request: RequestBody,
     /// What a successful response carries.
     pub response: ResponseKind,
-    /// Statuses outside 2xx that also mean success (`304` for starting a started container).
+    /// Statuses outside 2xx that also mean success (`304` for starting a started container or
+    /// stopping a stopped one: in API v1.51 the only operations with such a status).
     pub also_success: &'static [u16],
     /// The response-head timeout of this operation (`Default`: the client's).
     pub head_timeout: Timeout,
