@@ -17,6 +17,7 @@ use support::{every_call, full, s};
 /// The parameters of one described operation, by where they go.
 #[derive(Default, Debug)]
 struct Params {
+    route: (String, String),
     path: BTreeSet<String>,
     query: BTreeSet<String>,
     header: BTreeSet<String>,
@@ -27,12 +28,15 @@ fn described_params() -> BTreeMap<String, Params> {
         .expect("spec/api-v1.51.json");
     let spec: serde_json::Value = serde_json::from_str(&text).expect("the description is JSON");
     let mut out = BTreeMap::new();
-    for item in spec["paths"].as_object().expect("paths").values() {
-        for op in item.as_object().expect("path item").values() {
+    for (route, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
             let Some(id) = op.get("operationId").and_then(|v| v.as_str()) else {
                 continue;
             };
-            let mut params = Params::default();
+            let mut params = Params {
+                route: (method.to_uppercase(), route.clone()),
+                ..Params::default()
+            };
             for p in op["parameters"].as_array().into_iter().flatten() {
                 let name = p["name"].as_str().expect("name").to_owned();
                 match p["in"].as_str() {
@@ -95,6 +99,12 @@ fn query_names_headers_and_path_parameters_are_the_descriptions() {
     for call in every_call(&o) {
         let id = call.operation().id;
         let params = &described[id];
+        // Second definitions of an id (images::PULL, exec::START_DETACHED) too.
+        assert_eq!(
+            (call.method().to_owned(), call.path().to_owned()),
+            params.route,
+            "{id}"
+        );
         for (key, _) in call.query_pairs() {
             assert!(
                 params.query.contains(*key),
