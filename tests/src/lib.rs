@@ -4,6 +4,7 @@
 //! * [`tar`] — a tiny ustar writer and a generated 1 GiB-capable tar stream.
 //! * [`daemon`] — a client for the real dockerd, or a loud skip (a failure in CI).
 //! * [`busybox_image`] — the test image, imported through the client's own import call.
+//! * [`private_image`] — an image of the test's own, for tests that remove, tag or re-import one.
 //! * [`ContainerGuard`], [`unique_name`] — per-test containers that are removed even when the
 //!   test fails.
 
@@ -12,6 +13,7 @@ pub mod tar;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use docksock::{Client, RemoveContainerOptions, RemoveImageOptions, WaitOptions};
 
@@ -88,6 +90,40 @@ pub fn busybox_image(client: &Client) -> String {
         *done = true;
     }
     BUSYBOX_IMAGE.to_owned()
+}
+
+/// A copy of the busybox test image that belongs to one test: imported from [`busybox_tar`] as
+/// `docksock-test/<test>:<pid>-<nanos>` and removed (forced) when the guard drops. Tests that
+/// remove, tag or re-import an image use this, never the shared [`BUSYBOX_IMAGE`]: a second tag
+/// on a shared image turns another test's expected 409 (image in use) into 200 `Untagged`.
+///
+/// Every import creates a new image (the daemon stamps it with the time of the import), so the
+/// copy has exactly one name.
+pub fn private_image(client: &Client, test: &str) -> ImageGuard {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let repo = format!("docksock-test/{test}");
+    let tag = format!("{}-{nanos}", std::process::id());
+    let name = format!("{repo}:{tag}");
+    let guard = ImageGuard::new(client, name.clone());
+    let tar = std::fs::File::open(busybox_tar()).expect("opening the busybox tar");
+    let id = client
+        .import_image(tar, &repo, &tag)
+        .unwrap_or_else(|e| panic!("importing {name}: {e}"));
+    assert!(id.starts_with("sha256:"), "import returned {id:?}");
+    // Podman 4.3 ignores the import's `tag` (it names the image `repo:latest`): name the image
+    // here, and drop the other name so that the copy has exactly one.
+    if client.inspect_image(&name).is_err() {
+        client
+            .tag_image(&id, &repo, Some(&tag))
+            .unwrap_or_else(|e| panic!("tagging {id} as {name}: {e}"));
+        client
+            .remove_image(&format!("{repo}:latest"), &RemoveImageOptions::default())
+            .unwrap_or_else(|e| panic!("untagging {repo}:latest: {e}"));
+    }
+    guard
 }
 
 /// Waits (up to 30 s) for a container to exit and returns its exit code; panics on failure.

@@ -9,7 +9,9 @@ use docksock::{
     AttachOptions, Client, Error, ListContainersOptions, LogsOptions, Mode, RemoveContainerOptions,
     RemoveImageOptions, StreamKind, WaitOptions,
 };
-use docksock_tests::{busybox_image, daemon, unique_name, wait_exit as wait, ContainerGuard};
+use docksock_tests::{
+    busybox_image, daemon, private_image, unique_name, wait_exit as wait, ContainerGuard,
+};
 use serde_json::{json, Value};
 
 fn run_to_exit(docker: &Client, name: &str, config: &Value) -> (ContainerGuard, i64) {
@@ -22,7 +24,10 @@ fn run_to_exit(docker: &Client, name: &str, config: &Value) -> (ContainerGuard, 
 #[test]
 fn blocking_container_lifecycle() {
     let Some(docker) = daemon() else { return };
-    let image = busybox_image(&docker);
+    // An image of its own, with exactly one name: removing it while the container uses it must
+    // be a conflict, which no other test's tag on it may turn into an untag.
+    let own = private_image(&docker, "lifecycle");
+    let image = own.name.clone();
     let name = unique_name("lifecycle");
     let c = ContainerGuard::create(
         &docker,
@@ -106,6 +111,7 @@ fn blocking_container_lifecycle() {
         .remove_image(&image, &RemoveImageOptions::default())
         .unwrap_err();
     assert_eq!(err.status(), Some(409), "{err:?}");
+    assert!(docker.inspect_image(&image).is_ok());
 
     let started = docker.inspect_container(&c.id).unwrap()["State"]["StartedAt"].clone();
     docker.restart_container(&c.id, Some(1)).unwrap();

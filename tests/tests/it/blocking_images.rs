@@ -6,7 +6,7 @@ use std::io::Read;
 use docksock::{
     ApiVersion, Client, Error, ListImagesOptions, PathParam, RemoveImageOptions, TimeoutKind,
 };
-use docksock_tests::{busybox_image, busybox_tar, daemon, ImageGuard};
+use docksock_tests::{busybox_image, busybox_tar, daemon, private_image, ImageGuard};
 use serde_json::json;
 
 #[test]
@@ -107,7 +107,10 @@ fn blocking_pinned_version_too_old_is_a_version_error() {
 #[test]
 fn blocking_images_list_inspect_tag_remove() {
     let Some(docker) = daemon() else { return };
-    let image = busybox_image(&docker);
+    // An image of its own: a second tag on the shared test image would change what removing
+    // that image means for every other test (200 Untagged instead of 409 in use).
+    let own = private_image(&docker, "tagremove");
+    let image = own.name.clone();
     let list = docker
         .list_images(&ListImagesOptions {
             filters: Some(json!({"reference": [image]})),
