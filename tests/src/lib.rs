@@ -7,15 +7,19 @@
 //! * [`private_image`] — an image of the test's own, for tests that remove, tag or re-import one.
 //! * [`ContainerGuard`], [`unique_name`] — per-test containers that are removed even when the
 //!   test fails.
+//! * [`Engine`], [`set_aside`], [`is_conflict`], [`same_image_ref`] — what differs between the
+//!   engines the suite runs against (Docker Engine 20.10 to 28.5, Podman 4.3), and a loud, counted
+//!   record of the checks an engine's own bug forces a test to leave out.
 
 pub mod fault_server;
 pub mod tar;
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use docksock::{Client, RemoveContainerOptions, RemoveImageOptions, WaitOptions};
+use docksock::{Client, Error, RemoveContainerOptions, RemoveImageOptions, WaitOptions};
 
 /// The tag of the busybox test image.
 pub const BUSYBOX_IMAGE: &str = "docksock-test/busybox:latest";
@@ -236,4 +240,139 @@ pub fn proc_status_kib(field: &str) -> Option<u64> {
 /// the kernel does not allow it.
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The engine that answers on the daemon socket, told by `GET /version`: Podman's Docker-compatible
+/// service lists a component named `Podman Engine`; anything else is taken for Docker Engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// Docker Engine (dockerd), with its version (`28.5.2+dfsg4`).
+    Docker(String),
+    /// Podman's Docker-compatible service, with its version (`4.3.1`).
+    Podman(String),
+}
+
+impl Engine {
+    /// The engine behind `client` (asked once per process).
+    pub fn of(client: &Client) -> Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE
+            .get_or_init(|| {
+                let version = client.version().expect("GET /version");
+                Engine::from_version(&version)
+            })
+            .clone()
+    }
+
+    /// The engine described by a `GET /version` answer.
+    pub fn from_version(version: &serde_json::Value) -> Engine {
+        let components = version["Components"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        match components.iter().find(|c| c["Name"] == "Podman Engine") {
+            Some(podman) => Engine::Podman(podman["Version"].as_str().unwrap_or("").to_owned()),
+            None => Engine::Docker(version["Version"].as_str().unwrap_or("").to_owned()),
+        }
+    }
+
+    /// True for Podman.
+    pub fn is_podman(&self) -> bool {
+        matches!(self, Engine::Podman(_))
+    }
+
+    /// True for a Podman release older than `major.minor`.
+    pub fn is_podman_before(&self, major: u64, minor: u64) -> bool {
+        match self {
+            Engine::Podman(v) => {
+                let mut parts = v
+                    .split(|c: char| !c.is_ascii_digit())
+                    .map(|p| p.parse().unwrap_or(0));
+                let have = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+                have < (major, minor)
+            }
+            Engine::Docker(_) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Engine::Docker(v) => write!(f, "Docker {v}"),
+            Engine::Podman(v) => write!(f, "Podman {v}"),
+        }
+    }
+}
+
+/// Records that `test` leaves out a check on `engine` because of a bug of that engine which no
+/// client can hide (`reason` names it). Prints a loud `SET ASIDE on <engine>: <reason>` line and,
+/// when `DOCKSOCK_SET_ASIDE_LOG` names a file, appends `<engine>\t<test>\t<reason>` to it (the
+/// test scripts count and print these after the run). The rest of the test still runs.
+pub fn set_aside(engine: &Engine, test: &str, reason: &str) {
+    eprintln!(
+        "\n\
+         ************************************************************************\n\
+         *** SET ASIDE on {engine}: {reason} ({test})\n\
+         ************************************************************************\n"
+    );
+    if let Some(path) = std::env::var_os("DOCKSOCK_SET_ASIDE_LOG") {
+        let line = format!("{engine}\t{test}\t{reason}\n");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path);
+        // One write of a short line to an O_APPEND file: concurrent test processes do not
+        // interleave.
+        if let Err(e) = file.and_then(|mut f| f.write_all(line.as_bytes())) {
+            panic!("recording the set-aside in {path:?}: {e}");
+        }
+    }
+}
+
+/// True when `err` is the daemon refusing a request because of the target's state (a name in use,
+/// a container that is running or not running, an image in use): the API's 409 Conflict. Podman
+/// answers most of these with 500 and a `cause` (`container state improper`, `that name is already
+/// in use`), which ends its message.
+pub fn is_conflict(engine: &Engine, err: &Error) -> bool {
+    const PODMAN_CONFLICT_CAUSES: [&str; 3] = [
+        "container state improper",
+        "that name is already in use",
+        "image is in use by a container",
+    ];
+    match err {
+        Error::Api { status: 409, .. } => true,
+        Error::Api {
+            status: 500,
+            message,
+        } if engine.is_podman() => PODMAN_CONFLICT_CAUSES
+            .iter()
+            .any(|cause| message.trim_end().ends_with(cause)),
+        _ => false,
+    }
+}
+
+/// The canonical form of an image reference, for comparing names the engines spell differently:
+/// Docker Engine answers `docksock-test/x:1`, Podman `docker.io/docksock-test/x:1` (or
+/// `localhost/...` for local images); `docker.io/library/busybox` is `busybox`; no tag is `latest`.
+pub fn canonical_image_ref(reference: &str) -> String {
+    let mut r = reference;
+    for prefix in ["docker.io/", "index.docker.io/", "localhost/"] {
+        if let Some(rest) = r.strip_prefix(prefix) {
+            r = rest;
+            break;
+        }
+    }
+    let r = r.strip_prefix("library/").unwrap_or(r);
+    let last = r.rsplit('/').next().unwrap_or(r);
+    if last.contains(':') || last.contains('@') {
+        r.to_owned()
+    } else {
+        format!("{r}:latest")
+    }
+}
+
+/// True when two image references name the same image ([`canonical_image_ref`]).
+pub fn same_image_ref(a: &str, b: &str) -> bool {
+    canonical_image_ref(a) == canonical_image_ref(b)
 }
