@@ -63,8 +63,8 @@ pub use api::{
 };
 pub use body::Body;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
+    socket_candidates, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
 };
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
