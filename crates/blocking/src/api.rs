@@ -698,13 +698,22 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] 404 for an unknown container.
+    /// [`Error::Api`] 404 for an unknown container; [`Error::Unexpected`] saying the container is
+    /// not running when the daemon answers 200 with no sample at all (Podman, for a stopped
+    /// container; dockerd answers a sample of zeros instead).
     pub fn stats(&self, id: &str) -> Result<Value> {
         let p = plain(id);
         let call = Call::new("GET", "/containers/{id}/stats")
             .params(&p)
             .query("stream", "false");
-        self.call_ok(call)?.json()
+        let bytes = self.call_ok(call)?.bytes()?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Unexpected(format!(
+                "no stats for container {id}: the daemon sent an empty sample (is the container \
+                 running?)"
+            )));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::json("parsing the stats sample", e))
     }
 
     /// `GET /containers/{id}/stats?stream=true`: a sample a second, as a JSON message stream.

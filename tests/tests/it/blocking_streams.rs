@@ -111,6 +111,18 @@ fn blocking_stats_one_shot_and_stream() {
     );
     let err = docker.stats("docksock-it-no-such-container").unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
+
+    // A stopped container: dockerd answers a sample (of zeros), Podman an empty body, which
+    // the client reports as such, never as a JSON parse error.
+    docker.kill_container(&c.id, Some("SIGKILL")).unwrap();
+    assert_eq!(wait(&docker, &c.id), 137);
+    match docker.stats(&c.id) {
+        Ok(sample) => assert!(sample.is_object(), "{sample}"),
+        Err(Error::Unexpected(message)) => {
+            assert!(message.contains("is the container running?"), "{message}")
+        }
+        Err(other) => panic!("stats of a stopped container: {other:?}"),
+    }
 }
 
 #[test]
