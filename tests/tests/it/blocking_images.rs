@@ -61,6 +61,8 @@ fn blocking_ping_version_info_and_negotiation() {
     let Some(docker) = daemon() else { return };
     let ping = docker.ping().unwrap();
     assert_eq!(ping.body, "OK");
+    // An empty header (Podman's `Builder-Version:`) is absent, not `Some("")`.
+    assert_ne!(ping.builder_version.as_deref(), Some(""));
     let daemon_api = ping.api_version.clone().expect("Api-Version header");
     let daemon_api = ApiVersion::parse(daemon_api.as_bytes()).unwrap();
 
