@@ -7,7 +7,7 @@
 //! * [`private_image`] — an image of the test's own, for tests that remove, tag or re-import one.
 //! * [`ContainerGuard`], [`unique_name`] — per-test containers that are removed even when the
 //!   test fails.
-//! * [`Engine`], [`set_aside`], [`is_conflict`], [`same_image_ref`] — what differs between the
+//! * [`Engine`], [`set_aside`], [`same_image_ref`] — what differs between the
 //!   engines the suite runs against (Docker Engine 20.10 to 28.5, Podman 4.3), and a loud, counted
 //!   record of the checks an engine's own bug forces a test to leave out.
 
@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use docksock::{Client, Error, RemoveContainerOptions, RemoveImageOptions, WaitOptions};
+use docksock::{Client, RemoveContainerOptions, RemoveImageOptions, WaitOptions};
 
 /// The tag of the busybox test image.
 pub const BUSYBOX_IMAGE: &str = "docksock-test/busybox:latest";
@@ -327,28 +327,6 @@ pub fn set_aside(engine: &Engine, test: &str, reason: &str) {
         if let Err(e) = file.and_then(|mut f| f.write_all(line.as_bytes())) {
             panic!("recording the set-aside in {path:?}: {e}");
         }
-    }
-}
-
-/// True when `err` is the daemon refusing a request because of the target's state (a name in use,
-/// a container that is running or not running, an image in use): the API's 409 Conflict. Podman
-/// answers most of these with 500 and a `cause` (`container state improper`, `that name is already
-/// in use`), which ends its message.
-pub fn is_conflict(engine: &Engine, err: &Error) -> bool {
-    const PODMAN_CONFLICT_CAUSES: [&str; 3] = [
-        "container state improper",
-        "that name is already in use",
-        "image is in use by a container",
-    ];
-    match err {
-        Error::Api { status: 409, .. } => true,
-        Error::Api {
-            status: 500,
-            message,
-        } if engine.is_podman() => PODMAN_CONFLICT_CAUSES
-            .iter()
-            .any(|cause| message.trim_end().ends_with(cause)),
-        _ => false,
     }
 }
 

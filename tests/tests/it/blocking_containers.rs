@@ -10,7 +10,7 @@ use docksock::{
     RemoveImageOptions, StreamKind, WaitOptions,
 };
 use docksock_tests::{
-    busybox_image, daemon, is_conflict, private_image, set_aside, unique_name, wait_exit as wait,
+    busybox_image, daemon, private_image, set_aside, unique_name, wait_exit as wait,
     ContainerGuard, Engine,
 };
 use serde_json::{json, Value};
@@ -25,7 +25,6 @@ fn run_to_exit(docker: &Client, name: &str, config: &Value) -> (ContainerGuard, 
 #[test]
 fn blocking_container_lifecycle() {
     let Some(docker) = daemon() else { return };
-    let engine = Engine::of(&docker);
     // An image of its own, with exactly one name: removing it while the container uses it must
     // be a conflict, which no other test's tag on it may turn into an untag.
     let own = private_image(&docker, "lifecycle");
@@ -58,7 +57,7 @@ fn blocking_container_lifecycle() {
     let err = docker
         .create_container(Some(&name), &json!({"Image": image, "Cmd": ["true"]}))
         .unwrap_err();
-    assert!(is_conflict(&engine, &err), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
 
     // Listed with `all` and a name filter, not without `all` (not running yet).
     let filters = json!({"name": [name]});
@@ -102,12 +101,12 @@ fn blocking_container_lifecycle() {
     let err = docker
         .remove_container(&c.id, &RemoveContainerOptions::default())
         .unwrap_err();
-    assert!(is_conflict(&engine, &err), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
     // An image in use by a container: a conflict on remove, and the image stays.
     let err = docker
         .remove_image(&image, &RemoveImageOptions::default())
         .unwrap_err();
-    assert!(is_conflict(&engine, &err), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
     assert!(docker.inspect_image(&image).is_ok());
 
     let started = docker.inspect_container(&c.id).unwrap()["State"]["StartedAt"].clone();
@@ -121,7 +120,7 @@ fn blocking_container_lifecycle() {
     assert_eq!(wait(&docker, &c.id), 137);
     // Killing a stopped container: a conflict.
     let err = docker.kill_container(&c.id, None).unwrap_err();
-    assert!(is_conflict(&engine, &err), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
 
     docker.start_container(&c.id).unwrap();
     let t0 = Instant::now();
@@ -484,7 +483,7 @@ fn blocking_exec_attached_detached_and_exit_code() {
     let err = docker
         .create_exec(&c.id, &json!({"Cmd": ["true"]}))
         .unwrap_err();
-    assert!(is_conflict(&engine, &err), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
     docker.start_container(&c.id).unwrap();
 
     // Attached, with stdin and output on both streams.
