@@ -117,12 +117,12 @@ pub fn private_image(client: &Client, test: &str) -> ImageGuard {
         .import_image(tar, &repo, &tag)
         .unwrap_or_else(|e| panic!("importing {name}: {e}"));
     assert!(id.starts_with("sha256:"), "import returned {id:?}");
-    // Podman 4.3 ignores the import's `tag` (it names the image `repo:latest`): name the image
-    // here, and drop the other name so that the copy has exactly one.
-    if client.inspect_image(&name).is_err() {
-        client
-            .tag_image(&id, &repo, Some(&tag))
-            .unwrap_or_else(|e| panic!("tagging {id} as {name}: {e}"));
+    // The client names the image `repo:tag` even where the engine ignored the tag; Podman 4.3
+    // also names it `repo:latest`: drop that name, so that the copy has exactly one.
+    if client
+        .inspect_image(&format!("{repo}:latest"))
+        .is_ok_and(|v| v["Id"] == id.as_str())
+    {
         client
             .remove_image(&format!("{repo}:latest"), &RemoveImageOptions::default())
             .unwrap_or_else(|e| panic!("untagging {repo}:latest: {e}"));

@@ -323,10 +323,14 @@ impl Client {
     /// root filesystem tar, streamed chunked from `tar` in constant memory. Returns the new
     /// image's id (`sha256:…`).
     ///
+    /// The image is named `repo:tag` afterwards on every engine: where the engine ignored the
+    /// tag (Podman 4.3 names the image `repo:latest`), it is tagged with `POST /images/{id}/tag`
+    /// (the engine's own `repo:latest` stays).
+    ///
     /// # Errors
     ///
     /// [`Error::Api`] (500 for a body that is not a tar), [`Error::Stream`] for an in-band
-    /// error, errors of reading `tar`.
+    /// error, errors of reading `tar`, errors of the tag call.
     pub fn import_image(&self, tar: impl Read, repo: &str, tag: &str) -> Result<String> {
         let call = Call::new("POST", "/images/create")
             .query("fromSrc", "-")
@@ -341,7 +345,19 @@ impl Client {
                 last = Some(s.trim().to_owned());
             }
         }
-        last.ok_or_else(|| Error::Unexpected("import answered no image id".into()))
+        let id = last.ok_or_else(|| Error::Unexpected("import answered no image id".into()))?;
+        if !repo.is_empty() {
+            let tag = if tag.is_empty() { "latest" } else { tag };
+            let named = match self.inspect_image(&format!("{repo}:{tag}")) {
+                Ok(v) => v.get("Id").and_then(Value::as_str) == Some(id.as_str()),
+                Err(e) if e.is_not_found() => false,
+                Err(e) => return Err(e),
+            };
+            if !named {
+                self.tag_image(&id, repo, Some(tag))?;
+            }
+        }
+        Ok(id)
     }
 
     /// `POST /build`: builds an image from a tar build context streamed chunked from
