@@ -7,9 +7,9 @@
 //! * [`private_image`] — an image of the test's own, for tests that remove, tag or re-import one.
 //! * [`ContainerGuard`], [`unique_name`] — per-test containers that are removed even when the
 //!   test fails.
-//! * [`Engine`], [`set_aside`], [`same_image_ref`] — what differs between the
-//!   engines the suite runs against (Docker Engine 20.10 to 28.5, Podman 4.3), and a loud, counted
-//!   record of the checks an engine's own bug forces a test to leave out.
+//! * [`Engine`], [`set_aside`] — which engine the suite runs against (Docker Engine 20.10 to
+//!   28.5, Podman 4.3), and a loud, counted record of the checks an engine's own bug forces a
+//!   test to leave out.
 
 pub mod fault_server;
 pub mod tar;
@@ -328,29 +328,4 @@ pub fn set_aside(engine: &Engine, test: &str, reason: &str) {
             panic!("recording the set-aside in {path:?}: {e}");
         }
     }
-}
-
-/// The canonical form of an image reference, for comparing names the engines spell differently:
-/// Docker Engine answers `docksock-test/x:1`, Podman `docker.io/docksock-test/x:1` (or
-/// `localhost/...` for local images); `docker.io/library/busybox` is `busybox`; no tag is `latest`.
-pub fn canonical_image_ref(reference: &str) -> String {
-    let mut r = reference;
-    for prefix in ["docker.io/", "index.docker.io/", "localhost/"] {
-        if let Some(rest) = r.strip_prefix(prefix) {
-            r = rest;
-            break;
-        }
-    }
-    let r = r.strip_prefix("library/").unwrap_or(r);
-    let last = r.rsplit('/').next().unwrap_or(r);
-    if last.contains(':') || last.contains('@') {
-        r.to_owned()
-    } else {
-        format!("{r}:latest")
-    }
-}
-
-/// True when two image references name the same image ([`canonical_image_ref`]).
-pub fn same_image_ref(a: &str, b: &str) -> bool {
-    canonical_image_ref(a) == canonical_image_ref(b)
 }

@@ -55,6 +55,7 @@ mod conn;
 mod error;
 mod headers;
 mod hijack;
+mod reference;
 mod response;
 
 pub use api::{
@@ -69,6 +70,7 @@ pub use client::{
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::{Chunk, Demux, Hijacked, Output};
+pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};
 
 /// The sans-IO protocol core this client drives.

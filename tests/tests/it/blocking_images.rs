@@ -4,11 +4,11 @@
 use std::io::Read;
 
 use docksock::{
-    ApiVersion, Client, Error, ListImagesOptions, PathParam, RemoveImageOptions, TimeoutKind,
+    same_image_ref, ApiVersion, Client, Error, ListImagesOptions, PathParam, RemoveImageOptions,
+    TimeoutKind,
 };
 use docksock_tests::{
-    busybox_image, busybox_tar, daemon, private_image, same_image_ref, set_aside, Engine,
-    ImageGuard,
+    busybox_image, busybox_tar, daemon, private_image, set_aside, Engine, ImageGuard,
 };
 use serde_json::json;
 
