@@ -5,15 +5,21 @@
 //! * [`tar`] — a tiny ustar writer and a generated 1 GiB-capable tar stream.
 //! * [`daemon`] — a client for the real dockerd, or a loud skip (a failure in CI).
 //! * [`busybox_image`] — the test image, imported through the client's own import call.
+//! * [`private_image`] — an image of the test's own, for tests that remove, tag or re-import one.
 //! * [`ContainerGuard`], [`unique_name`] — per-test containers that are removed even when the
 //!   test fails.
+//! * [`Engine`], [`set_aside`] — which engine the suite runs against (Docker Engine 20.10 to
+//!   28.5, Podman 4.3), and a loud, counted record of the checks an engine's own bug forces a
+//!   test to leave out.
 
 pub mod fault_server;
 pub mod mio_rig;
 pub mod tar;
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use docksock::{Client, RemoveContainerOptions, RemoveImageOptions, WaitOptions};
 
@@ -90,6 +96,40 @@ pub fn busybox_image(client: &Client) -> String {
         *done = true;
     }
     BUSYBOX_IMAGE.to_owned()
+}
+
+/// A copy of the busybox test image that belongs to one test: imported from [`busybox_tar`] as
+/// `docksock-test/<test>:<pid>-<nanos>` and removed (forced) when the guard drops. Tests that
+/// remove, tag or re-import an image use this, never the shared [`BUSYBOX_IMAGE`]: a second tag
+/// on a shared image turns another test's expected 409 (image in use) into 200 `Untagged`.
+///
+/// Every import creates a new image (the daemon stamps it with the time of the import), so the
+/// copy has exactly one name.
+pub fn private_image(client: &Client, test: &str) -> ImageGuard {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let repo = format!("docksock-test/{test}");
+    let tag = format!("{}-{nanos}", std::process::id());
+    let name = format!("{repo}:{tag}");
+    let guard = ImageGuard::new(client, name.clone());
+    let tar = std::fs::File::open(busybox_tar()).expect("opening the busybox tar");
+    let id = client
+        .import_image(tar, &repo, &tag)
+        .unwrap_or_else(|e| panic!("importing {name}: {e}"));
+    assert!(id.starts_with("sha256:"), "import returned {id:?}");
+    // The client names the image `repo:tag` even where the engine ignored the tag; Podman 4.3
+    // also names it `repo:latest`: drop that name, so that the copy has exactly one.
+    if client
+        .inspect_image(&format!("{repo}:latest"))
+        .is_ok_and(|v| v["Id"] == id.as_str())
+    {
+        client
+            .remove_image(&format!("{repo}:latest"), &RemoveImageOptions::default())
+            .unwrap_or_else(|e| panic!("untagging {repo}:latest: {e}"));
+    }
+    guard
 }
 
 /// Waits (up to 30 s) for a container to exit and returns its exit code; panics on failure.
@@ -282,6 +322,94 @@ impl PeakRss {
             kib: hwm_kib.unwrap_or(0).max(sampled_kib),
             hwm_kib,
             sampled_kib,
+        }
+    }
+}
+
+/// The engine that answers on the daemon socket, told by `GET /version`: Podman's Docker-compatible
+/// service lists a component named `Podman Engine`; anything else is taken for Docker Engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// Docker Engine (dockerd), with its version (`28.5.2+dfsg4`).
+    Docker(String),
+    /// Podman's Docker-compatible service, with its version (`4.3.1`).
+    Podman(String),
+}
+
+impl Engine {
+    /// The engine behind `client` (asked once per process).
+    pub fn of(client: &Client) -> Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE
+            .get_or_init(|| {
+                let version = client.version().expect("GET /version");
+                Engine::from_version(&version)
+            })
+            .clone()
+    }
+
+    /// The engine described by a `GET /version` answer.
+    pub fn from_version(version: &serde_json::Value) -> Engine {
+        let components = version["Components"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        match components.iter().find(|c| c["Name"] == "Podman Engine") {
+            Some(podman) => Engine::Podman(podman["Version"].as_str().unwrap_or("").to_owned()),
+            None => Engine::Docker(version["Version"].as_str().unwrap_or("").to_owned()),
+        }
+    }
+
+    /// True for Podman.
+    pub fn is_podman(&self) -> bool {
+        matches!(self, Engine::Podman(_))
+    }
+
+    /// True for a Podman release older than `major.minor`.
+    pub fn is_podman_before(&self, major: u64, minor: u64) -> bool {
+        match self {
+            Engine::Podman(v) => {
+                let mut parts = v
+                    .split(|c: char| !c.is_ascii_digit())
+                    .map(|p| p.parse().unwrap_or(0));
+                let have = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+                have < (major, minor)
+            }
+            Engine::Docker(_) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Engine::Docker(v) => write!(f, "Docker {v}"),
+            Engine::Podman(v) => write!(f, "Podman {v}"),
+        }
+    }
+}
+
+/// Records that `test` leaves out a check on `engine` because of a bug of that engine which no
+/// client can hide (`reason` names it). Prints a loud `SET ASIDE on <engine>: <reason>` line and,
+/// when `DOCKSOCK_SET_ASIDE_LOG` names a file, appends `<engine>\t<test>\t<reason>` to it (the
+/// test scripts count and print these after the run). The rest of the test still runs.
+pub fn set_aside(engine: &Engine, test: &str, reason: &str) {
+    eprintln!(
+        "\n\
+         ************************************************************************\n\
+         *** SET ASIDE on {engine}: {reason} ({test})\n\
+         ************************************************************************\n"
+    );
+    if let Some(path) = std::env::var_os("DOCKSOCK_SET_ASIDE_LOG") {
+        let line = format!("{engine}\t{test}\t{reason}\n");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path);
+        // One write of a short line to an O_APPEND file: concurrent test processes do not
+        // interleave.
+        if let Err(e) = file.and_then(|mut f| f.write_all(line.as_bytes())) {
+            panic!("recording the set-aside in {path:?}: {e}");
         }
     }
 }

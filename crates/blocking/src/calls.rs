@@ -141,10 +141,14 @@ impl Client {
     /// root filesystem tar, streamed chunked from `tar` in constant memory. Returns the new
     /// image's id (`sha256:…`).
     ///
+    /// The image is named `repo:tag` afterwards on every engine: where the engine ignored the
+    /// tag (Podman 4.3 names the image `repo:latest`), it is tagged with `POST /images/{id}/tag`
+    /// (the engine's own `repo:latest` stays).
+    ///
     /// # Errors
     ///
     /// [`Error::Api`] (500 for a body that is not a tar), [`Error::Stream`] for an in-band
-    /// error, errors of reading `tar`.
+    /// error, errors of reading `tar`, errors of the tag call.
     pub fn import_image(&self, tar: impl Read, repo: &str, tag: &str) -> Result<String> {
         let mut last = None;
         let call = images::import(repo, tag);
@@ -154,7 +158,19 @@ impl Client {
                 last = Some(s.trim().to_owned());
             }
         }
-        last.ok_or_else(|| Error::Unexpected("import answered no image id".into()))
+        let id = last.ok_or_else(|| Error::Unexpected("import answered no image id".into()))?;
+        if !repo.is_empty() {
+            let tag = if tag.is_empty() { "latest" } else { tag };
+            let named = match self.inspect_image(&format!("{repo}:{tag}")) {
+                Ok(v) => v.get("Id").and_then(Value::as_str) == Some(id.as_str()),
+                Err(e) if e.is_not_found() => false,
+                Err(e) => return Err(e),
+            };
+            if !named {
+                self.tag_image(&id, repo, Some(tag))?;
+            }
+        }
+        Ok(id)
     }
 
     /// `POST /build`: builds an image from a tar build context streamed chunked from
@@ -416,9 +432,18 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`] 404 for an unknown container.
+    /// [`Error::Api`] 404 for an unknown container; [`Error::Unexpected`] saying the container is
+    /// not running when the daemon answers 200 with no sample at all (Podman, for a stopped
+    /// container; dockerd answers a sample of zeros instead).
     pub fn stats(&self, id: &str) -> Result<Value> {
-        self.run(containers::stats(id, false))?.json()
+        let bytes = self.run(containers::stats(id, false))?.bytes()?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Unexpected(format!(
+                "no stats for container {id}: the daemon sent an empty sample (is the container \
+                 running?)"
+            )));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::json("parsing the stats sample", e))
     }
 
     /// `GET /containers/{id}/stats?stream=true`: a sample a second, as a JSON message stream.

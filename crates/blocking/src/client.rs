@@ -21,6 +21,22 @@ use crate::response::Response;
 /// The socket used when neither `DOCKER_HOST` nor the builder names one.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
+/// The sockets [`Client::from_env`] looks for when `DOCKER_HOST` is unset, in order: Docker's
+/// [`DEFAULT_SOCKET`], rootless Podman's `$XDG_RUNTIME_DIR/podman/podman.sock` (when
+/// `XDG_RUNTIME_DIR` is set), rootful Podman's `/run/podman/podman.sock`.
+pub fn socket_candidates() -> Vec<PathBuf> {
+    socket_candidates_in(std::env::var_os("XDG_RUNTIME_DIR").as_deref())
+}
+
+fn socket_candidates_in(xdg_runtime_dir: Option<&std::ffi::OsStr>) -> Vec<PathBuf> {
+    let mut candidates = vec![PathBuf::from(DEFAULT_SOCKET)];
+    if let Some(dir) = xdg_runtime_dir.filter(|d| !d.is_empty()) {
+        candidates.push(Path::new(dir).join("podman").join("podman.sock"));
+    }
+    candidates.push(PathBuf::from("/run/podman/podman.sock"));
+    candidates
+}
+
 /// Default connect timeout: 5 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default response-head timeout: 60 s from the end of the request to the end of the head.
@@ -377,7 +393,9 @@ impl Client {
     }
 
     /// A client configured like the `docker` CLI: `DOCKER_HOST` (`unix:///path` or a bare
-    /// `/path`; default [`DEFAULT_SOCKET`]) and `DOCKER_API_VERSION` (pins the version).
+    /// `/path`) and `DOCKER_API_VERSION` (pins the version). Without `DOCKER_HOST`, the first of
+    /// [`socket_candidates`] that exists (Docker's, then Podman's sockets), else
+    /// [`DEFAULT_SOCKET`]; a failed connect to it then names every path looked at.
     ///
     /// # Errors
     ///
@@ -394,14 +412,15 @@ impl Client {
     /// As [`from_env`](Self::from_env).
     pub fn builder_from_env() -> Result<ClientBuilder> {
         let mut b = ClientBuilder::default();
-        if let Some(host) = std::env::var_os("DOCKER_HOST") {
+        let host = std::env::var_os("DOCKER_HOST").filter(|h| !h.is_empty());
+        if let Some(host) = host {
             let host = host.to_string_lossy();
-            if !host.is_empty() {
-                b = b.host(&host).map_err(|e| match e {
-                    Error::Config(m) => Error::Config(format!("DOCKER_HOST: {m}")),
-                    other => other,
-                })?;
-            }
+            b = b.host(&host).map_err(|e| match e {
+                Error::Config(m) => Error::Config(format!("DOCKER_HOST: {m}")),
+                other => other,
+            })?;
+        } else if let Some(found) = socket_candidates().into_iter().find(|p| p.exists()) {
+            b = b.socket(found);
         }
         if let Some(v) = std::env::var_os("DOCKER_API_VERSION") {
             let v = v.to_string_lossy();
@@ -927,6 +946,27 @@ enum Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_candidates_docker_then_podman() {
+        let dir = std::ffi::OsStr::new("/run/user/1000");
+        assert_eq!(
+            socket_candidates_in(Some(dir)),
+            [
+                PathBuf::from("/var/run/docker.sock"),
+                PathBuf::from("/run/user/1000/podman/podman.sock"),
+                PathBuf::from("/run/podman/podman.sock"),
+            ]
+        );
+        assert_eq!(
+            socket_candidates_in(Some(std::ffi::OsStr::new(""))),
+            [
+                PathBuf::from("/var/run/docker.sock"),
+                PathBuf::from("/run/podman/podman.sock"),
+            ]
+        );
+        assert_eq!(socket_candidates_in(None).len(), 2);
+    }
 
     #[test]
     fn hosts() {

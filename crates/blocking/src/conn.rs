@@ -320,9 +320,23 @@ impl Conn {
 fn connect_error(path: &Path, e: io::Error) -> Error {
     let p = path.display();
     let hint = match e.kind() {
-        io::ErrorKind::NotFound => Some(format!(
-            "no Docker socket at {p}: is dockerd running? (scripts/dockerd starts one)"
-        )),
+        io::ErrorKind::NotFound => {
+            let candidates = crate::client::socket_candidates();
+            if candidates.iter().any(|c| c == path) {
+                // The discovered default: say every path that was looked at.
+                let tried: Vec<String> =
+                    candidates.iter().map(|c| c.display().to_string()).collect();
+                Some(format!(
+                    "no Docker socket at {p} (looked for {}): is dockerd (or podman system \
+                     service) running? (scripts/dockerd starts one)",
+                    tried.join(", ")
+                ))
+            } else {
+                Some(format!(
+                    "no Docker socket at {p}: is dockerd running? (scripts/dockerd starts one)"
+                ))
+            }
+        }
         io::ErrorKind::PermissionDenied => Some(format!(
             "permission denied on {p}: add your user to the docker group or run as root"
         )),
@@ -344,6 +358,23 @@ mod tests {
         let (a, b) = UnixStream::pair().unwrap();
         let path: SharedPath = Arc::from(Path::new("/test.sock"));
         (Conn::new(a, &path, 0), b)
+    }
+
+    #[test]
+    fn missing_default_socket_names_every_path_looked_at() {
+        let e = io::Error::from(io::ErrorKind::NotFound);
+        let text = connect_error(Path::new("/run/podman/podman.sock"), e).to_string();
+        assert!(
+            text.contains("no Docker socket at /run/podman/podman.sock"),
+            "{text}"
+        );
+        assert!(
+            text.contains("looked for /var/run/docker.sock, ") && text.contains("is dockerd"),
+            "{text}"
+        );
+        let e = io::Error::from(io::ErrorKind::NotFound);
+        let text = connect_error(Path::new("/elsewhere.sock"), e).to_string();
+        assert!(!text.contains("looked for"), "{text}");
     }
 
     #[test]

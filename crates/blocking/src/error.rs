@@ -117,6 +117,42 @@ impl Error {
         self.status() == Some(404)
     }
 
+    /// True for a refusal because of the target's state — a name in use, a container that is
+    /// (not) running, an image in use: an [`Error::Api`] with status 409, or Podman's 500 whose
+    /// `cause` (the end of its message) is `container state improper`, `that name is already in
+    /// use` or `image is in use by a container`.
+    ///
+    /// ```
+    /// use docksock::Error;
+    ///
+    /// let podman = Error::Api {
+    ///     status: 500,
+    ///     message: "can only kill running containers. 82338a52 is in state exited: \
+    ///               container state improper"
+    ///         .into(),
+    /// };
+    /// assert!(podman.is_conflict());
+    /// let other = Error::Api { status: 500, message: "disk full".into() };
+    /// assert!(!other.is_conflict());
+    /// ```
+    pub fn is_conflict(&self) -> bool {
+        const PODMAN_CONFLICT_CAUSES: [&str; 3] = [
+            "container state improper",
+            "that name is already in use",
+            "image is in use by a container",
+        ];
+        match self {
+            Error::Api { status: 409, .. } => true,
+            Error::Api {
+                status: 500,
+                message,
+            } => PODMAN_CONFLICT_CAUSES
+                .iter()
+                .any(|cause| message.trim_end().ends_with(cause)),
+            _ => false,
+        }
+    }
+
     /// True for an [`Error::Timeout`].
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout(_))

@@ -47,20 +47,22 @@ impl ResponseHeaders {
     }
 
     /// The value of the first field with this name (ASCII case-insensitive), without its
-    /// surrounding whitespace.
+    /// surrounding whitespace. A field with an empty value counts as absent (Podman sends
+    /// `Builder-Version:` with nothing after it), also for [`contains`](Self::contains);
+    /// [`get_all`](Self::get_all) and [`iter`](Self::iter) show the fields as sent.
     pub fn get(&self, name: &str) -> Option<&str> {
         let [value] = self.get_each([name]);
         value
     }
 
-    /// The first value of each of `names` (ASCII case-insensitive), in one pass over the
-    /// fields.
+    /// The first non-empty value of each of `names` (ASCII case-insensitive), in one pass over
+    /// the fields.
     pub(crate) fn get_each<const N: usize>(&self, names: [&str; N]) -> [Option<&str>; N] {
         let mut found = [None; N];
         let mut missing = N;
         for h in self.as_proto() {
             for (name, slot) in names.iter().zip(found.iter_mut()) {
-                if slot.is_none() && h.name.eq_ignore_ascii_case(name) {
+                if slot.is_none() && !h.value.is_empty() && h.name.eq_ignore_ascii_case(name) {
                     *slot = Some(utf8(h.value));
                     missing -= 1;
                 }
@@ -79,7 +81,8 @@ impl ResponseHeaders {
             .map(|(_, v)| v)
     }
 
-    /// True when a field with this name (ASCII case-insensitive) is present.
+    /// True when a field with this name (ASCII case-insensitive) is present with a non-empty
+    /// value.
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -188,12 +191,14 @@ mod tests {
         assert_eq!(h.get("api-version"), Some("1.41"));
         assert_eq!(h.get("X-A"), Some("one"));
         assert_eq!(h.get_all("X-A").collect::<Vec<_>>(), ["one", "two"]);
-        assert_eq!(h.get("empty"), Some(""));
+        // An empty value is absent for `get` and `contains`; the iterators show it.
+        assert_eq!(h.get("empty"), None);
+        assert!(!h.contains("empty"));
         assert_eq!(h.get("Missing"), None);
         assert!(h.contains("CONTENT-LENGTH") && !h.contains("Content"));
         assert_eq!(
             h.get_each(["x-a", "nope", "Empty", "X-A"]),
-            [Some("one"), None, Some(""), Some("one")]
+            [Some("one"), None, None, Some("one")]
         );
         let pairs: Vec<(&str, &str)> = h.iter().collect();
         assert_eq!(
@@ -222,6 +227,14 @@ mod tests {
         assert_eq!(h.as_proto().len(), 5);
         assert_eq!(h.as_proto().get("x-a"), Some(&b"one"[..]));
         assert!(h.raw().starts_with("Api-Version: 1.41\r\n"));
+    }
+
+    #[test]
+    fn an_empty_value_gives_way_to_a_later_field_of_the_name() {
+        let h = decode(b"HTTP/1.1 200 OK\r\nBuilder-Version:\r\nbuilder-version: 2\r\n\r\n");
+        assert_eq!(h.get("Builder-Version"), Some("2"));
+        let h = decode(b"HTTP/1.1 200 OK\r\nBuilder-Version: \r\nContent-Length: 0\r\n\r\n");
+        assert_eq!(h.get("Builder-Version"), None);
     }
 
     #[test]

@@ -51,8 +51,8 @@ pub struct ApiVersion {
 /// client assumes when a daemon sends no `Api-Version` header.
 pub const MIN_SUPPORTED: ApiVersion = ApiVersion::new(1, 24);
 
-/// The newest API version this crate speaks (Docker 26).
-pub const MAX_SUPPORTED: ApiVersion = ApiVersion::new(1, 45);
+/// The newest API version this crate speaks (Docker 28.5, 2025).
+pub const MAX_SUPPORTED: ApiVersion = ApiVersion::new(1, 51);
 
 /// The longest output of [`ApiVersion::write_prefix`]: `/v65535.65535`.
 const MAX_PREFIX_LEN: usize = 13;

@@ -153,7 +153,7 @@ fn ordering_is_numeric() {
     assert!(v(1, 41) > v(1, 4));
     assert!(MIN_SUPPORTED < MAX_SUPPORTED);
     assert_eq!(MIN_SUPPORTED, v(1, 24));
-    assert_eq!(MAX_SUPPORTED, v(1, 45));
+    assert_eq!(MAX_SUPPORTED, v(1, 51));
 }
 
 #[test]

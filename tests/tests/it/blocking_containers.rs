@@ -9,7 +9,10 @@ use docksock::{
     AttachOptions, Client, Error, ListContainersOptions, LogsOptions, Mode, RemoveContainerOptions,
     RemoveImageOptions, StreamKind, WaitOptions,
 };
-use docksock_tests::{busybox_image, daemon, unique_name, wait_exit as wait, ContainerGuard};
+use docksock_tests::{
+    busybox_image, daemon, private_image, set_aside, unique_name, wait_exit as wait,
+    ContainerGuard, Engine,
+};
 use serde_json::{json, Value};
 
 fn run_to_exit(docker: &Client, name: &str, config: &Value) -> (ContainerGuard, i64) {
@@ -22,7 +25,10 @@ fn run_to_exit(docker: &Client, name: &str, config: &Value) -> (ContainerGuard, 
 #[test]
 fn blocking_container_lifecycle() {
     let Some(docker) = daemon() else { return };
-    let image = busybox_image(&docker);
+    // An image of its own, with exactly one name: removing it while the container uses it must
+    // be a conflict, which no other test's tag on it may turn into an untag.
+    let own = private_image(&docker, "lifecycle");
+    let image = own.name.clone();
     let name = unique_name("lifecycle");
     let c = ContainerGuard::create(
         &docker,
@@ -46,17 +52,12 @@ fn blocking_container_lifecycle() {
         c.id.as_str()
     );
 
-    // A second container with the same name: 409.
+    // A second container with the same name: a conflict (409; Podman: 500 + cause), and
+    // nothing is created.
     let err = docker
         .create_container(Some(&name), &json!({"Image": image, "Cmd": ["true"]}))
         .unwrap_err();
-    match &err {
-        Error::Api { status, message } => {
-            assert_eq!(*status, 409);
-            assert!(message.contains("already in use"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(err.is_conflict(), "{err:?}");
 
     // Listed with `all` and a name filter, not without `all` (not running yet).
     let filters = docksock::Filters::new().with("name", &name);
@@ -96,16 +97,17 @@ fn blocking_container_lifecycle() {
         "{top}"
     );
 
-    // Removing a running container without force: 409.
+    // Removing a running container without force: a conflict.
     let err = docker
         .remove_container(&c.id, &RemoveContainerOptions::default())
         .unwrap_err();
-    assert_eq!(err.status(), Some(409), "{err:?}");
-    // An image in use by a container: 409 on remove.
+    assert!(err.is_conflict(), "{err:?}");
+    // An image in use by a container: a conflict on remove, and the image stays.
     let err = docker
         .remove_image(&image, &RemoveImageOptions::default())
         .unwrap_err();
-    assert_eq!(err.status(), Some(409), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
+    assert!(docker.inspect_image(&image).is_ok());
 
     let started = docker.inspect_container(&c.id).unwrap()["State"]["StartedAt"].clone();
     docker.restart_container(&c.id, Some(1)).unwrap();
@@ -116,9 +118,9 @@ fn blocking_container_lifecycle() {
     // kill with a signal: `sleep` as PID 1 ignores TERM-less defaults, so use KILL explicitly.
     docker.kill_container(&c.id, Some("SIGKILL")).unwrap();
     assert_eq!(wait(&docker, &c.id), 137);
-    // Killing a stopped container: 409.
+    // Killing a stopped container: a conflict.
     let err = docker.kill_container(&c.id, None).unwrap_err();
-    assert_eq!(err.status(), Some(409), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
 
     docker.start_container(&c.id).unwrap();
     let t0 = Instant::now();
@@ -416,7 +418,8 @@ fn blocking_attach_stdin_round_trip_and_half_close() {
     assert!(rest.stderr.is_empty());
     assert_eq!(wait(&docker, &c.id), 0);
 
-    // Attaching to an unknown container: 404 (raw text, close-delimited, on this route).
+    // Attaching to an unknown container: 404 (dockerd: raw text, close-delimited, on this
+    // route), with the daemon's explanation.
     let err = docker
         .attach_container(
             "docksock-it-no-such-container",
@@ -429,7 +432,7 @@ fn blocking_attach_stdin_round_trip_and_half_close() {
     match err {
         Error::Api { status, message } => {
             assert_eq!(status, 404);
-            assert!(message.contains("No such container"), "{message}");
+            assert!(!message.is_empty());
         }
         other => panic!("{other:?}"),
     }
@@ -469,17 +472,18 @@ fn blocking_attach_tty_is_raw() {
 #[test]
 fn blocking_exec_attached_detached_and_exit_code() {
     let Some(docker) = daemon() else { return };
+    let engine = Engine::of(&docker);
     let image = busybox_image(&docker);
     let c = ContainerGuard::create(
         &docker,
         &unique_name("exec"),
         &json!({"Image": image, "Cmd": ["sleep", "300"]}),
     );
-    // Exec in a container that is not running: 409.
+    // Exec in a container that is not running: a conflict.
     let err = docker
         .create_exec(&c.id, &json!({"Cmd": ["true"]}))
         .unwrap_err();
-    assert_eq!(err.status(), Some(409), "{err:?}");
+    assert!(err.is_conflict(), "{err:?}");
     docker.start_container(&c.id).unwrap();
 
     // Attached, with stdin and output on both streams.
@@ -509,16 +513,24 @@ fn blocking_exec_attached_detached_and_exit_code() {
         .create_exec(&c.id, &json!({"Cmd": ["sh", "-c", "exit 7"]}))
         .unwrap();
     docker.start_exec_detached(&exec).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let inspected = loop {
-        let v = docker.inspect_exec(&exec).unwrap();
-        if v["Running"] == false && !v["ExitCode"].is_null() {
-            break v;
-        }
-        assert!(Instant::now() < deadline, "exec never finished: {v}");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(inspected["ExitCode"], 7, "{inspected}");
+    if engine.is_podman_before(4, 6) {
+        set_aside(
+            &engine,
+            "blocking_exec_attached_detached_and_exit_code",
+            "a detached exec never shows as finished in inspect (fixed in Podman 4.6)",
+        );
+    } else {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let inspected = loop {
+            let v = docker.inspect_exec(&exec).unwrap();
+            if v["Running"] == false && !v["ExitCode"].is_null() {
+                break v;
+            }
+            assert!(Instant::now() < deadline, "exec never finished: {v}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(inspected["ExitCode"], 7, "{inspected}");
+    }
 
     // A TTY exec is raw.
     let exec = docker

@@ -4,9 +4,12 @@
 use std::io::Read;
 
 use docksock::{
-    ApiVersion, Client, Error, ListImagesOptions, PathParam, RemoveImageOptions, TimeoutKind,
+    same_image_ref, ApiVersion, Client, Error, ListImagesOptions, PathParam, RemoveImageOptions,
+    TimeoutKind,
 };
-use docksock_tests::{busybox_image, busybox_tar, daemon, ImageGuard};
+use docksock_tests::{
+    busybox_image, busybox_tar, daemon, private_image, set_aside, Engine, ImageGuard,
+};
 
 #[test]
 fn blocking_config_rejects_other_schemes() {
@@ -57,6 +60,8 @@ fn blocking_ping_version_info_and_negotiation() {
     let Some(docker) = daemon() else { return };
     let ping = docker.ping().unwrap();
     assert_eq!(ping.body, "OK");
+    // An empty header (Podman's `Builder-Version:`) is absent, not `Some("")`.
+    assert_ne!(ping.builder_version.as_deref(), Some(""));
     let daemon_api = ping.api_version.clone().expect("Api-Version header");
     let daemon_api = ApiVersion::parse(daemon_api.as_bytes()).unwrap();
 
@@ -81,15 +86,25 @@ fn blocking_ping_version_info_and_negotiation() {
 #[test]
 fn blocking_pinned_version_too_old_is_a_version_error() {
     let Some(docker) = daemon() else { return };
+    let engine = Engine::of(&docker);
+    if engine.is_podman() {
+        set_aside(
+            &engine,
+            "blocking_pinned_version_too_old_is_a_version_error",
+            "serves any /v1.x path prefix (v1.11, v1.99): no version is refused",
+        );
+        return;
+    }
     let old = Client::builder()
         .socket(docker.socket_path())
         .api_version(ApiVersion::new(1, 11))
         .build();
     let err = old.version().unwrap_err();
-    // dockerd answers this one in text/plain, not JSON.
+    // dockerd answers this one in text/plain, not JSON; the text names the refused version.
     match &err {
         Error::Version { message } => {
-            assert!(message.contains("1.11 is too old"), "{message}");
+            assert!(message.contains("1.11"), "{message}");
+            assert!(message.contains("too old"), "{message}");
         }
         other => panic!("expected a Version error, got {other:?}"),
     }
@@ -106,7 +121,10 @@ fn blocking_pinned_version_too_old_is_a_version_error() {
 #[test]
 fn blocking_images_list_inspect_tag_remove() {
     let Some(docker) = daemon() else { return };
-    let image = busybox_image(&docker);
+    // An image of its own: a second tag on the shared test image would change what removing
+    // that image means for every other test (200 Untagged instead of 409 in use).
+    let own = private_image(&docker, "tagremove");
+    let image = own.name.clone();
     let list = docker
         .list_images(&ListImagesOptions {
             filters: Some(docksock::Filters::new().with("reference", &image)),
@@ -115,11 +133,15 @@ fn blocking_images_list_inspect_tag_remove() {
         .unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1, "{list:?}");
-    assert!(list[0]["RepoTags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|t| t == image.as_str()));
+    // Podman spells the names `docker.io/docksock-test/...`.
+    assert!(
+        list[0]["RepoTags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| same_image_ref(t.as_str().unwrap_or(""), &image)),
+        "{list:?}"
+    );
 
     let inspected = docker.inspect_image(&image).unwrap();
     let id = inspected["Id"].as_str().unwrap().to_owned();
@@ -135,7 +157,13 @@ fn blocking_images_list_inspect_tag_remove() {
     let removed = docker
         .remove_image(&tagged, &RemoveImageOptions::default())
         .unwrap();
-    assert_eq!(removed[0]["Untagged"], tagged.as_str(), "{removed}");
+    let untagged = removed[0]["Untagged"].as_str().unwrap_or("");
+    assert!(same_image_ref(untagged, &tagged), "{removed}");
+    assert_eq!(
+        removed.as_array().unwrap().len(),
+        1,
+        "only untagged: {removed}"
+    );
     drop(guard);
 
     // Gone: 404, and a second remove is a 404 too.
@@ -144,13 +172,7 @@ fn blocking_images_list_inspect_tag_remove() {
     let err = docker
         .remove_image(&tagged, &RemoveImageOptions::default())
         .unwrap_err();
-    match err {
-        Error::Api { status, message } => {
-            assert_eq!(status, 404);
-            assert!(message.contains("No such image"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(err.is_not_found(), "{err:?}");
     // The original image is still there.
     assert_eq!(docker.inspect_image(&image).unwrap()["Id"], id.as_str());
 }
@@ -165,6 +187,9 @@ fn blocking_import_streams_a_tar() {
     let tar = std::fs::File::open(busybox_tar()).unwrap();
     let id = docker.import_image(tar, repo, &tag).unwrap();
     assert!(id.starts_with("sha256:"), "{id}");
+    // Named as asked on every engine (Podman ignores the import's tag: the client tags the
+    // image itself; the engine's own `repo:latest` goes with the image, by id).
+    let _by_id = ImageGuard::new(&docker, id.clone());
     assert_eq!(docker.inspect_image(&name).unwrap()["Id"], id.as_str());
 
     // Not a tar: the daemon refuses it (500), an API error.
@@ -234,7 +259,12 @@ fn blocking_raw_request_and_invalid_params() {
         .unwrap();
     assert_eq!(resp.status, 404);
     let err = resp.error_for_status().unwrap_err();
-    assert_eq!(err.to_string(), "the daemon answered 404: page not found");
+    // The text after the status is the engine's own (dockerd: `page not found`).
+    assert!(err.is_not_found(), "{err:?}");
+    assert!(
+        err.to_string().starts_with("the daemon answered 404: "),
+        "{err}"
+    );
 
     // Invalid input never reaches the wire.
     let err = docker.inspect_image("Not A Valid Ref").unwrap_err();
