@@ -216,10 +216,10 @@ fn clamp_never_panics() {
 
 #[test]
 fn the_supported_range_is_the_documented_one_and_negotiable_at_both_ends() {
-    // API 1.24 (Docker 1.12) to 1.45 (Docker 26), as the module documents.
+    // API 1.24 (Docker 1.12) to 1.51 (Docker 28.5), as the module documents.
     assert_eq!(
         (version::MIN_SUPPORTED, version::MAX_SUPPORTED),
-        (v(1, 24), v(1, 45))
+        (v(1, 24), v(1, 51))
     );
     for end in [MIN_SUPPORTED, MAX_SUPPORTED] {
         assert_eq!(
@@ -233,7 +233,7 @@ fn the_supported_range_is_the_documented_one_and_negotiable_at_both_ends() {
         Err(UNSUPPORTED)
     );
     assert_eq!(
-        negotiate(v(1, 46), Some(v(1, 46)), MIN_SUPPORTED, MAX_SUPPORTED),
+        negotiate(v(1, 52), Some(v(1, 52)), MIN_SUPPORTED, MAX_SUPPORTED),
         Err(UNSUPPORTED)
     );
 }
