@@ -242,7 +242,7 @@ impl Client {
     ///
     /// [`Error::Api`] 404 for an unknown container.
     pub fn stop_container(&self, id: &str, timeout_secs: Option<u32>) -> Result<()> {
-        let head = Some(self.inner.cfg.head_timeout);
+        let head = self.inner.cfg.timeouts.head;
         self.run(containers::stop(id, timeout_secs, head))?
             .body
             .discard();
@@ -255,7 +255,7 @@ impl Client {
     ///
     /// [`Error::Api`] 404 for an unknown container.
     pub fn restart_container(&self, id: &str, timeout_secs: Option<u32>) -> Result<()> {
-        let head = Some(self.inner.cfg.head_timeout);
+        let head = self.inner.cfg.timeouts.head;
         self.run(containers::restart(id, timeout_secs, head))?
             .body
             .discard();

@@ -1,16 +1,35 @@
-//! One connection to the daemon: the socket and the read buffer the decoder works on.
+//! One connection to the daemon: the socket, the read buffer, and the core's
+//! [`Exchange`] that owns every rule of the connection (what the bytes mean, when it may be
+//! reused, whether a failed request may be retried, when it has waited too long).
 //!
-//! The buffer holds the bytes received and not yet consumed, `buf[pos..end]`. The decoder is
-//! given that slice; what it consumes is dropped by advancing `pos`; `fill` reads more bytes
+//! This file is the blocking I/O loop around the exchange: a read or a write blocks at most
+//! until the exchange's earliest deadline ([`Exchange::poll_timeout`]), computed again before
+//! every system call from that absolute deadline, so an interrupted call (`EINTR`), a partial
+//! read or a partial write never extends it; when it has come, [`Exchange::handle_timeout`]
+//! fails the connection with the timeout's kind.
+//!
+//! The buffer holds the bytes received and not consumed yet, `buf[pos..end]`; the exchange is
+//! given that slice, and what it consumes is dropped by advancing `pos`. Body bytes it hands
+//! out stay in the buffer (`pending`) until the reader takes them; [`Conn::fill`] reads more
 //! after `end`, compacting or (for a long head or trailer section) growing the buffer first.
+//!
+//! Outside [`Conn::fill`] the exchange is told reading is paused: a caller that takes its time
+//! between two reads of a body is not a silent daemon, so the head and idle deadlines only
+//! run while the client waits for bytes (the idle one starts again with each wait).
 
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result, TimeoutKind};
+use docksock_proto::encode::ChunkFrame;
+use docksock_proto::exchange::{BodyMode, Config, Event, Exchange, Failure, Request, RequestId};
+use docksock_proto::timeout::{Timeout, TimeoutKind};
+use docksock_proto::PeerError;
+
+use crate::error::{Error, Result};
+use crate::headers::OwnedHead;
 
 /// Bytes asked for per read, and the initial buffer size.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -18,18 +37,69 @@ pub(crate) const READ_CHUNK: usize = 64 * 1024;
 /// The socket path, shared by every connection for error messages.
 pub(crate) type SharedPath = Arc<Path>;
 
+/// How far below the wanted socket timeout the current one may be and still be used as is
+/// (see [`Conn::set_read_timeout`]).
+const TIMEOUT_SLACK: Duration = Duration::from_millis(5);
+
+/// The largest encode buffer kept with an idle connection; a larger one (a request with a big
+/// inline body) is freed after use.
+const MAX_KEPT_WBUF: usize = 16 * 1024;
+
+/// Where the read side is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadSide {
+    Open,
+    /// The peer closed (a read returned 0).
+    Eof,
+    /// A read failed; the bytes received before are still decoded.
+    Failed,
+}
+
+/// A socket timeout as last set (`None`: never set).
+type SocketTimeout = Option<Option<Duration>>;
+
+/// What one call of the exchange gave, without borrowing the buffer.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Read more.
+    NeedMore,
+    /// The response head; `upgraded`: the connection is now the request's raw stream.
+    Head { head: OwnedHead, upgraded: bool },
+    /// Body (or raw stream) bytes, now [`pending`](Conn::take_pending).
+    Data,
+    /// A whole JSON message at `buf[start..end]` ([`BodyMode::Json`]).
+    Message(usize, usize),
+    /// A piece of a JSON message that spans reads, at `buf[start..end]`; the message is
+    /// whole with the piece that says `complete`.
+    Part(usize, usize, bool),
+    /// The response (or raw stream) ended.
+    End,
+    /// Nothing to hand out (trailers).
+    Skip,
+}
+
 pub(crate) struct Conn {
     stream: UnixStream,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
-    /// The peer closed its side (a read returned 0).
-    eof: bool,
-    /// The connection came out of the idle pool (it carried an earlier exchange).
-    pub(crate) reused: bool,
-    /// The socket's read timeout as last set (`None`: never set).
-    read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
+    /// Body bytes handed out by the exchange and not taken by the reader yet:
+    /// `buf[pending.0..pending.1]`, always just before `pos`.
+    pending: (usize, usize),
+    read: ReadSide,
+    write_failed: bool,
+    /// The socket error met reading or writing, reported for the failure it causes.
+    io_error: Option<Error>,
+    /// Every rule of the connection. Boxed: it moves with the connection in and out of the
+    /// pool, and is allocated once per connection.
+    exchange: Box<Exchange>,
+    /// The exchange's clock origin.
+    origin: Instant,
+    /// The request being answered, and the number of the next one.
+    current: RequestId,
+    next_id: u64,
+    read_timeout: SocketTimeout,
+    write_timeout: SocketTimeout,
     /// The buffer requests are encoded into, kept with the connection and reused by the next
     /// request on it (see [`take_wbuf`](Self::take_wbuf)).
     wbuf: Vec<u8>,
@@ -44,9 +114,9 @@ impl std::fmt::Debug for Conn {
         f.debug_struct("Conn")
             .field("path", &self.path)
             .field("buffered", &(self.end - self.pos))
-            .field("eof", &self.eof)
-            .field("reused", &self.reused)
-            .finish()
+            .field("read", &self.read)
+            .field("exchange", &self.exchange)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,38 +139,64 @@ pub(crate) fn is_timeout_error(e: &io::Error) -> bool {
     )
 }
 
-/// `set_read_timeout` rejects a zero duration; a timeout that has run out is 1 ms.
-fn nonzero(d: Duration) -> Duration {
-    d.max(Duration::from_millis(1))
+/// A socket timeout for a wait of `want`: whole milliseconds, at least 1 ms (the socket
+/// refuses 0), never more than `want` except for that minimum.
+fn socket_timeout(want: Duration) -> Duration {
+    let want = want.max(Duration::from_millis(1));
+    want - Duration::from_nanos(u64::from(want.subsec_nanos() % 1_000_000))
 }
 
-/// How far below the wanted read timeout the socket's current one may be and still be used as
-/// is (see [`Conn::fill`]).
-const TIMEOUT_SLACK: Duration = Duration::from_millis(5);
-
-/// The largest encode buffer kept with an idle connection; a larger one (a request with a big
-/// inline body) is freed after use.
-const MAX_KEPT_WBUF: usize = 16 * 1024;
+/// Whether the socket's current timeout may be kept for a wait of `want`: both unbounded, or
+/// the current one at most `want` and within [`TIMEOUT_SLACK`] of it. The head deadline's
+/// remaining time differs by microseconds from one request to the next, so a keep-alive
+/// connection makes no `setsockopt` per request.
+fn keep_timeout(current: SocketTimeout, want: Option<Duration>) -> bool {
+    match (current, want) {
+        (Some(None), None) => true,
+        (Some(Some(t)), Some(want)) => t <= want && want - t <= TIMEOUT_SLACK,
+        _ => false,
+    }
+}
 
 impl Conn {
-    /// Connects to `path`, mapping the usual failures to messages a person can act on.
+    /// Connects to `path`, mapping the usual failures to messages a person can act on. The
+    /// exchange's clock starts at `started` (before the connect): its connect deadline fails
+    /// the first request when the connect itself took too long.
     ///
     /// A Unix-socket `connect` completes or fails at once, except when the daemon's accept
-    /// backlog is full; std offers no way to bound that wait, so the connect timeout is only
-    /// reported when the kernel itself gives up (`EAGAIN`/`ETIMEDOUT`).
-    pub(crate) fn connect(path: &SharedPath, max_buf: usize) -> Result<Conn> {
+    /// backlog is full; std offers no way to bound that wait.
+    pub(crate) fn connect(
+        path: &SharedPath,
+        max_buf: usize,
+        config: Config,
+        started: Instant,
+    ) -> Result<Conn> {
         let stream = UnixStream::connect(path).map_err(|e| connect_error(path, e))?;
-        Ok(Conn::new(stream, path, max_buf))
+        Ok(Conn::new(stream, path, max_buf, config, started))
     }
 
-    fn new(stream: UnixStream, path: &SharedPath, max_buf: usize) -> Conn {
+    fn new(
+        stream: UnixStream,
+        path: &SharedPath,
+        max_buf: usize,
+        config: Config,
+        origin: Instant,
+    ) -> Conn {
+        let mut exchange = Box::new(Exchange::new(config, Duration::ZERO));
+        exchange.set_read_paused(true, Duration::ZERO);
         Conn {
             stream,
             buf: vec![0; READ_CHUNK],
             pos: 0,
             end: 0,
-            eof: false,
-            reused: false,
+            pending: (0, 0),
+            read: ReadSide::Open,
+            write_failed: false,
+            io_error: None,
+            exchange,
+            origin,
+            current: RequestId::new(0),
+            next_id: 1,
             read_timeout: None,
             write_timeout: None,
             wbuf: Vec::new(),
@@ -113,68 +209,211 @@ impl Conn {
         &self.path
     }
 
-    /// The bytes received and not consumed yet.
-    pub(crate) fn unread(&self) -> &[u8] {
-        self.buf.get(self.pos..self.end).unwrap_or(&[])
+    pub(crate) fn stream(&self) -> &UnixStream {
+        &self.stream
     }
 
-    /// Drops `n` bytes from the front of [`unread`](Self::unread).
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.pos = self.pos.saturating_add(n).min(self.end);
-        if self.pos == self.end {
-            self.pos = 0;
-            self.end = 0;
+    /// Time on the exchange's clock.
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    // ----- requests --------------------------------------------------------------------------
+
+    /// Starts a request whose first `queued` bytes (head, and a `Content-Length` body) the
+    /// caller writes next with [`write_all`](Self::write_all).
+    pub(crate) fn start(&mut self, request: Request, queued: usize) -> Result<()> {
+        let id = RequestId::new(self.next_id);
+        let now = self.now();
+        self.exchange.start(id, request, queued, now)?;
+        self.next_id += 1;
+        self.current = id;
+        Ok(())
+    }
+
+    /// Frames `len` bytes of the streamed body and reports them queued: the chunk-size line
+    /// and the suffix to write around the data. Once a byte of a one-shot source is taken, the
+    /// request may not be sent again.
+    pub(crate) fn frame_body(&mut self, len: usize) -> Result<ChunkFrame> {
+        let id = self.current;
+        self.exchange.set_replayable(id, false)?;
+        let frame = self.exchange.body_encoder(id)?.frame(len)?;
+        let now = self.now();
+        self.exchange.queued(id, len + frame.overhead(), now)?;
+        Ok(frame)
+    }
+
+    /// Ends the streamed body: the bytes to write last, reported queued.
+    pub(crate) fn finish_body(&mut self) -> Result<&'static [u8]> {
+        let id = self.current;
+        let end = self.exchange.body_encoder(id)?.finish()?;
+        let now = self.now();
+        self.exchange.queued(id, end.len(), now)?;
+        Ok(end)
+    }
+
+    /// Writes stdin bytes to the raw stream of an upgraded request.
+    pub(crate) fn write_stream(&mut self, data: &[u8]) -> Result<()> {
+        let id = self.exchange.stream_input()?;
+        let now = self.now();
+        self.exchange.queued(id, data.len(), now)?;
+        if self.write_all(data)? {
+            return Ok(());
         }
+        Err(self.io_error.take().unwrap_or_else(|| {
+            Error::io(
+                format!("writing to {}", self.path.display()),
+                io::ErrorKind::BrokenPipe.into(),
+            )
+        }))
     }
 
-    /// The buffer position of the first byte of [`unread`](Self::unread).
-    pub(crate) fn position(&self) -> usize {
-        self.pos
+    /// The raw stream's input is closed (the caller shut the socket's write side).
+    pub(crate) fn close_stream_input(&mut self) {
+        let _ = self.exchange.close_stream_input();
     }
 
-    /// The buffer bytes `start..end` (positions as from [`position`](Self::position)).
-    pub(crate) fn buffered(&self, start: usize, end: usize) -> &[u8] {
-        self.buf.get(start..end).unwrap_or(&[])
+    /// Changes how the rest of the body is delivered (see [`Exchange::set_body_mode`]): the
+    /// bytes handed out and not taken yet are given to the exchange again.
+    pub(crate) fn set_body_mode(&mut self, mode: BodyMode) -> Result<()> {
+        let (start, end) = self.pending;
+        debug_assert!(start == end || end == self.pos, "pending bytes end at pos");
+        self.exchange
+            .set_body_mode(self.current, mode, end - start)?;
+        if start < end {
+            self.pos = start;
+        }
+        self.pending = (0, 0);
+        Ok(())
     }
 
-    /// True once the peer closed its side.
-    pub(crate) fn eof(&self) -> bool {
-        self.eof
+    /// Sets the idle timeout of the request being answered (from now on).
+    pub(crate) fn set_idle_timeout(&mut self, timeout: Duration) {
+        let now = self.now();
+        let _ = self
+            .exchange
+            .set_idle_timeout(self.current, Timeout::After(timeout), now);
     }
 
-    /// True when no byte is buffered and the peer has not closed: the connection is clean.
-    pub(crate) fn is_clean(&self) -> bool {
-        self.pos == self.end && !self.eof
+    /// Whether the request that just failed may be sent again on a fresh connection (the
+    /// exchange's retry rule).
+    pub(crate) fn may_retry(&self) -> bool {
+        self.exchange.may_retry()
     }
 
-    /// Makes the socket's read timeout at most `want` and returns it. A timeout already set
-    /// that is at most `want` and within [`TIMEOUT_SLACK`] of it is kept: the head deadline's
-    /// remaining time differs by microseconds from one request to the next, and equals the idle
-    /// timeout up to that, so a keep-alive connection makes no `setsockopt` per request. A new
-    /// one is rounded down to whole milliseconds for the same reason.
-    fn read_timeout_for(&mut self, want: Duration) -> io::Result<Duration> {
-        let want = nonzero(want);
-        if let Some(t) = self.read_timeout {
-            if t <= want && want - t <= TIMEOUT_SLACK {
-                return Ok(t);
+    /// Whether the connection may carry another request. Bytes received after the response,
+    /// or the peer's close, are given to the exchange first: they are its to judge.
+    pub(crate) fn is_reusable(&mut self) -> bool {
+        if self.pos < self.end || self.read != ReadSide::Open {
+            let _ = self.step();
+        }
+        self.exchange.is_reusable()
+    }
+
+    // ----- reading ---------------------------------------------------------------------------
+
+    /// Decodes the bytes received (no I/O): one event.
+    pub(crate) fn step(&mut self) -> Result<Step> {
+        let now = self.now();
+        let base = self.pos;
+        let input = self.buf.get(self.pos..self.end).unwrap_or(&[]);
+        let result = if self.read == ReadSide::Open {
+            self.exchange.decode(input, now)
+        } else {
+            self.exchange.decode_eof(input, now)
+        };
+        let Ok(decoded) = result else {
+            return Err(self.failure());
+        };
+        let end = base + decoded.consumed;
+        // The exchange puts every slice at the tail of what it consumed.
+        let at = |len: usize| end - len;
+        let step = match decoded.event {
+            Event::NeedMore => Step::NeedMore,
+            Event::Head { head, .. } => Step::Head {
+                head: OwnedHead::new(&head),
+                upgraded: false,
+            },
+            Event::Upgraded { head, .. } => Step::Head {
+                head: OwnedHead::new(&head),
+                upgraded: true,
+            },
+            Event::Data { data, .. } | Event::Raw { data, .. } => {
+                self.pending = (at(data.len()), end);
+                Step::Data
+            }
+            Event::Message { message, .. } => Step::Message(at(message.len()), end),
+            Event::MessagePart { part, complete, .. } => Step::Part(at(part.len()), end, complete),
+            Event::End { .. } | Event::Closed => Step::End,
+            _ => Step::Skip,
+        };
+        self.pos = end;
+        Ok(step)
+    }
+
+    /// The next event, reading from the socket as needed.
+    pub(crate) fn next_event(&mut self) -> Result<Step> {
+        loop {
+            match self.step()? {
+                Step::NeedMore if self.read != ReadSide::Open => {
+                    // The exchange always answers at the end of the input.
+                    return Err(Error::Unexpected(
+                        "the connection ended and the response did not".into(),
+                    ));
+                }
+                Step::NeedMore => self.fill()?,
+                step => return Ok(step),
             }
         }
-        // Whole milliseconds, at least 1 ms (`want` is).
-        let t = want - Duration::from_nanos(u64::from(want.subsec_nanos() % 1_000_000));
-        self.stream.set_read_timeout(Some(t))?;
-        self.read_timeout = Some(t);
-        Ok(t)
     }
 
-    pub(crate) fn set_write_timeout(&mut self, t: Duration) -> Result<()> {
-        let t = Some(nonzero(t));
-        if self.write_timeout != t {
-            self.stream
-                .set_write_timeout(t)
-                .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
-            self.write_timeout = t;
+    /// The response head, if the bytes received hold it (no I/O).
+    pub(crate) fn poll_head(&mut self) -> Result<Option<(OwnedHead, bool)>> {
+        loop {
+            match self.step()? {
+                Step::NeedMore => return Ok(None),
+                Step::Head { head, upgraded } => return Ok(Some((head, upgraded))),
+                Step::Skip => {}
+                _ => {
+                    return Err(Error::Unexpected(
+                        "body event before the response head".into(),
+                    ))
+                }
+            }
         }
-        Ok(())
+    }
+
+    /// The response head, reading until it is whole.
+    pub(crate) fn read_head(&mut self) -> Result<(OwnedHead, bool)> {
+        loop {
+            if let Some(head) = self.poll_head()? {
+                return Ok(head);
+            }
+            if self.read != ReadSide::Open {
+                return Err(Error::Unexpected(
+                    "the connection ended before the response head".into(),
+                ));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// True when body bytes wait to be taken.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.pending.0 < self.pending.1
+    }
+
+    /// Takes up to `max` pending body bytes.
+    pub(crate) fn take_pending(&mut self, max: usize) -> &[u8] {
+        let (start, end) = self.pending;
+        let stop = end.min(start.saturating_add(max));
+        self.pending.0 = stop;
+        self.buf.get(start..stop).unwrap_or(&[])
+    }
+
+    /// The buffer bytes `start..end` (positions from a [`Step`]).
+    pub(crate) fn buffered(&self, start: usize, end: usize) -> &[u8] {
+        self.buf.get(start..end).unwrap_or(&[])
     }
 
     /// Makes room after `end` for one read: compacts, or grows the buffer when it is full of
@@ -205,86 +444,119 @@ impl Conn {
         Ok(())
     }
 
-    /// Reads more bytes (at least one, or EOF), waiting at most `timeout`. Returns the
-    /// number of bytes read; 0 means the peer closed (then [`eof`](Self::eof) is true).
-    ///
-    /// The socket's read timeout may be up to [`TIMEOUT_SLACK`] shorter than `timeout` (see
-    /// [`read_timeout_for`](Self::read_timeout_for)); when it runs out, the read is retried
-    /// for the rest, so the wait is never cut short.
-    pub(crate) fn fill(&mut self, timeout: Duration, kind: TimeoutKind) -> Result<usize> {
-        if self.eof {
-            return Ok(0);
+    /// Reads more bytes (at least one, or the end of the stream), waiting until the
+    /// exchange's earliest deadline at most. A read error ends the read side (the bytes
+    /// received before are still decoded, then the exchange decides).
+    pub(crate) fn fill(&mut self) -> Result<()> {
+        if self.read != ReadSide::Open {
+            return Ok(());
         }
         self.make_room()?;
-        let mut want = nonzero(timeout);
-        let configure = |path: &Path, e| Error::io(format!("configuring {}", path.display()), e);
-        let mut t = self
-            .read_timeout_for(want)
-            .map_err(|e| configure(&self.path, e))?;
+        let now = self.now();
+        self.exchange.set_read_paused(false, now);
+        let result = self.read_some();
+        self.exchange.set_read_paused(true, now);
+        result
+    }
+
+    fn read_some(&mut self) -> Result<()> {
         loop {
+            let wait = self.wait()?;
+            self.set_read_timeout(wait)?;
             let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
             match self.stream.read(spare) {
                 Ok(0) => {
-                    self.eof = true;
-                    return Ok(0);
+                    self.read = ReadSide::Eof;
+                    return Ok(());
                 }
                 Ok(n) => {
                     self.end += n;
-                    return Ok(n);
+                    let now = self.now();
+                    self.exchange.handle_read(n, now);
+                    return Ok(());
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_timeout_error(&e) && t < want => {
-                    // At least `t` has passed: wait for the rest.
-                    want -= t;
-                    t = self
-                        .read_timeout_for(want)
-                        .map_err(|e| configure(&self.path, e))?;
-                }
-                Err(e) if is_timeout_error(&e) => return Err(Error::Timeout(kind)),
+                // Interrupted, or the socket's timeout (at most the wait) ran out: the wait is
+                // computed again from the same deadline.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {}
                 Err(e) => {
-                    return Err(Error::io(
-                        format!("reading from {}", self.path.display()),
-                        e,
-                    ))
+                    self.exchange.handle_read_error(is_closed_error(&e));
+                    self.keep_io_error(format!("reading from {}", self.path.display()), e);
+                    self.read = ReadSide::Failed;
+                    return Ok(());
                 }
             }
         }
     }
 
-    /// Reads whatever is available right now without blocking. Returns true if bytes or EOF
-    /// arrived (the daemon answered, or closed, while the request was still being sent).
-    pub(crate) fn poll_readable(&mut self) -> io::Result<bool> {
-        if self.eof {
+    /// Reads whatever has arrived, without waiting. True when bytes or the end of the stream
+    /// came (the daemon answered, or closed, while the request was still being sent).
+    pub(crate) fn poll_arrived(&mut self) -> Result<bool> {
+        if self.read != ReadSide::Open || self.make_room().is_err() {
             return Ok(true);
         }
-        if self.make_room().is_err() {
-            return Ok(true);
-        }
-        self.stream.set_nonblocking(true)?;
+        let configure = |path: &Path, e| Error::io(format!("configuring {}", path.display()), e);
+        self.stream
+            .set_nonblocking(true)
+            .map_err(|e| configure(&self.path, e))?;
         let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
         let res = self.stream.read(spare);
-        self.stream.set_nonblocking(false)?;
+        self.stream
+            .set_nonblocking(false)
+            .map_err(|e| configure(&self.path, e))?;
         match res {
             Ok(0) => {
-                self.eof = true;
+                self.read = ReadSide::Eof;
                 Ok(true)
             }
             Ok(n) => {
                 self.end += n;
+                let now = self.now();
+                self.exchange.handle_read(n, now);
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(false),
-            // A reset with nothing to read: let the response reading see it.
-            Err(e) if is_closed_error(&e) => Ok(true),
-            Err(e) => Err(e),
+            Err(e) => {
+                self.exchange.handle_read_error(is_closed_error(&e));
+                self.keep_io_error(format!("reading from {}", self.path.display()), e);
+                self.read = ReadSide::Failed;
+                Ok(true)
+            }
         }
     }
 
-    /// Writes all of `data` (the write timeout must be set). Raw `io::Error` so the caller can
-    /// tell a closed connection from other failures.
-    pub(crate) fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.stream.write_all(data)
+    // ----- writing ---------------------------------------------------------------------------
+
+    /// Writes all of `data` (bytes already reported queued to the exchange), waiting until the
+    /// exchange's earliest deadline at most. Returns false when the write side failed: nothing
+    /// more is written, and the read side decides the outcome (a complete answer may be on its
+    /// way).
+    pub(crate) fn write_all(&mut self, mut data: &[u8]) -> Result<bool> {
+        while !data.is_empty() {
+            if self.write_failed {
+                return Ok(false);
+            }
+            let wait = self.wait()?;
+            self.set_write_timeout(wait)?;
+            match self.stream.write(data) {
+                Ok(0) => self.write_error(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    let now = self.now();
+                    self.exchange.handle_written(n, now)?;
+                    data = data.get(n..).unwrap_or(&[]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {}
+                Err(e) => self.write_error(e),
+            }
+        }
+        Ok(!self.write_failed)
+    }
+
+    fn write_error(&mut self, e: io::Error) {
+        let now = self.now();
+        self.exchange.handle_write_error(is_closed_error(&e), now);
+        self.keep_io_error(format!("writing the request to {}", self.path.display()), e);
+        self.write_failed = true;
     }
 
     /// The encode buffer, emptied, for the next request on this connection (the connection
@@ -302,17 +574,87 @@ impl Conn {
         }
     }
 
-    /// Splits the connection into its socket and the buffered bytes (after an upgrade: the
-    /// first bytes of the raw stream).
-    pub(crate) fn into_parts(self) -> (UnixStream, Vec<u8>, usize, usize, bool, SharedPath) {
-        (
-            self.stream,
-            self.buf,
-            self.pos,
-            self.end,
-            self.eof,
-            self.path,
-        )
+    // ----- deadlines and failures ------------------------------------------------------------
+
+    /// How long the next blocking call may wait: until the exchange's earliest deadline
+    /// (`None`: no deadline). A deadline that has come fails the connection.
+    fn wait(&mut self) -> Result<Option<Duration>> {
+        let Some((at, _)) = self.exchange.poll_timeout() else {
+            return Ok(None);
+        };
+        let now = self.now();
+        match at.checked_sub(now) {
+            Some(left) if !left.is_zero() => Ok(Some(left)),
+            _ => {
+                self.exchange.handle_timeout(now);
+                Err(self.failure())
+            }
+        }
+    }
+
+    /// Makes the socket's read timeout fit a wait of `want` (see [`keep_timeout`]).
+    fn set_read_timeout(&mut self, want: Option<Duration>) -> Result<()> {
+        if keep_timeout(self.read_timeout, want) {
+            return Ok(());
+        }
+        let t = want.map(socket_timeout);
+        self.stream
+            .set_read_timeout(t)
+            .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
+        self.read_timeout = Some(t);
+        Ok(())
+    }
+
+    fn set_write_timeout(&mut self, want: Option<Duration>) -> Result<()> {
+        if keep_timeout(self.write_timeout, want) {
+            return Ok(());
+        }
+        let t = want.map(socket_timeout);
+        self.stream
+            .set_write_timeout(t)
+            .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
+        self.write_timeout = Some(t);
+        Ok(())
+    }
+
+    /// Keeps the first socket error: it is what the failure it causes is reported as.
+    fn keep_io_error(&mut self, context: String, e: io::Error) {
+        if self.io_error.is_none() {
+            self.io_error = Some(Error::io(context, e));
+        }
+    }
+
+    /// The error for the failure that closed the exchange (the requests it leaves unanswered
+    /// are drained).
+    fn failure(&mut self) -> Error {
+        let mut failure = self.exchange.failure();
+        while let Some(failed) = self.exchange.poll_failed() {
+            if failed.id == self.current {
+                failure = Some(failed.failure);
+            }
+        }
+        match failure {
+            Some(Failure::Timeout(kind)) => Error::Timeout(kind),
+            Some(Failure::Peer(PeerError::UnexpectedEof | PeerError::ClosedBeforeResponse))
+                if self.io_error.is_some() =>
+            {
+                self.take_io_error()
+            }
+            Some(Failure::Peer(p)) => Error::Protocol(p.into()),
+            Some(Failure::Io { .. }) => self.take_io_error(),
+            Some(Failure::Misuse(m)) => Error::Protocol(m.into()),
+            Some(other) => Error::Unexpected(format!("the connection failed: {other}")),
+            None => Error::Unexpected("the connection was closed".into()),
+        }
+    }
+
+    fn take_io_error(&mut self) -> Error {
+        self.io_error.take().unwrap_or_else(|| {
+            Error::io(
+                format!("using {}", self.path.display()),
+                io::Error::other("the connection failed"),
+            )
+        })
     }
 }
 
@@ -338,80 +680,117 @@ fn connect_error(path: &Path, e: io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
-    fn pair() -> (Conn, UnixStream) {
+    fn pair(config: Config) -> (Conn, UnixStream) {
         let (a, b) = UnixStream::pair().unwrap();
         let path: SharedPath = Arc::from(Path::new("/test.sock"));
-        (Conn::new(a, &path, 0), b)
+        (Conn::new(a, &path, 0, config, Instant::now()), b)
+    }
+
+    fn get(conn: &mut Conn, peer: &mut UnixStream) {
+        let req = b"GET / HTTP/1.1\r\n\r\n";
+        conn.start(Request::new("GET"), req.len()).unwrap();
+        assert!(conn.write_all(req).unwrap());
+        let mut got = [0u8; 18];
+        peer.read_exact(&mut got).unwrap();
     }
 
     #[test]
-    fn read_timeout_is_set_only_when_it_must_change() {
-        let (mut conn, _peer) = pair();
+    fn socket_timeouts_are_set_only_when_they_must_change() {
         let secs = Duration::from_secs;
-        // The head deadline's remaining time, a few microseconds under 60 s: set once, rounded
-        // down to whole milliseconds.
-        let t = conn
-            .read_timeout_for(secs(60) - Duration::from_micros(7))
-            .unwrap();
-        assert_eq!(t, Duration::from_millis(59_999));
-        // The next request's remaining time, and the 60 s idle timeout of a body: kept.
-        for want in [secs(60) - Duration::from_micros(3), secs(60)] {
-            assert_eq!(conn.read_timeout_for(want).unwrap(), t);
-        }
+        // The head deadline's remaining time, a few microseconds under 60 s: whole ms.
+        assert_eq!(
+            socket_timeout(secs(60) - Duration::from_micros(7)),
+            Duration::from_millis(59_999)
+        );
+        let t = Some(Some(Duration::from_millis(59_999)));
+        // The next request's remaining time: kept.
+        assert!(keep_timeout(t, Some(secs(60) - Duration::from_micros(3))));
         // Longer by more than the slack, or shorter: set.
-        assert_eq!(conn.read_timeout_for(secs(61)).unwrap(), secs(61));
-        assert_eq!(conn.read_timeout_for(secs(30)).unwrap(), secs(30));
-        assert_eq!(conn.stream.read_timeout().unwrap(), Some(secs(30)));
-        // Zero and sub-millisecond waits are 1 ms (the socket refuses 0).
+        assert!(!keep_timeout(t, Some(secs(61))));
+        assert!(!keep_timeout(t, Some(secs(30))));
+        assert!(!keep_timeout(t, None));
+        assert!(keep_timeout(Some(None), None));
+        assert!(!keep_timeout(None, None), "never set");
+        // Zero and sub-millisecond waits are 1 ms.
         let ms = Duration::from_millis(1);
-        assert_eq!(conn.read_timeout_for(Duration::ZERO).unwrap(), ms);
-        assert_eq!(
-            conn.read_timeout_for(Duration::from_micros(10)).unwrap(),
-            ms
-        );
+        assert_eq!(socket_timeout(Duration::ZERO), ms);
+        assert_eq!(socket_timeout(Duration::from_micros(10)), ms);
     }
 
     #[test]
-    fn a_shorter_socket_timeout_never_cuts_the_wait_short() {
-        let (mut conn, _peer) = pair();
-        // The socket keeps a timeout 4 ms under the wait asked for (within the slack)...
-        let want = Duration::from_millis(60);
-        let kept = conn
-            .read_timeout_for(want - Duration::from_millis(4))
-            .unwrap();
-        assert_eq!(conn.read_timeout_for(want).unwrap(), kept);
-        // ...and a silent peer still gets the whole wait before the timeout is reported.
+    fn the_head_deadline_is_one_deadline_for_every_read() {
+        let mut config = Config::DEFAULT;
+        config.timeouts.head = Some(Duration::from_millis(150));
+        let (mut conn, mut peer) = pair(config);
+        get(&mut conn, &mut peer);
         let started = Instant::now();
-        let err = conn.fill(want, TimeoutKind::Idle).unwrap_err();
-        assert!(matches!(err, Error::Timeout(TimeoutKind::Idle)), "{err:?}");
-        assert!(started.elapsed() >= want, "{:?}", started.elapsed());
+        // A byte every 40 ms: each read is well within the head timeout, the head is not.
+        let dripper = std::thread::spawn(move || {
+            for b in b"HTTP/1.1 200 OK\r\n" {
+                std::thread::sleep(Duration::from_millis(40));
+                if peer.write_all(&[*b]).is_err() {
+                    break;
+                }
+            }
+        });
+        let err = conn.read_head().unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(matches!(err, Error::Timeout(TimeoutKind::Head)), "{err:?}");
+        assert!(
+            elapsed >= Duration::from_millis(150) && elapsed < Duration::from_millis(400),
+            "{elapsed:?}"
+        );
+        dripper.join().unwrap();
     }
 
     #[test]
-    fn fill_reads_what_arrives() {
-        let (mut conn, mut peer) = pair();
-        peer.write_all(b"abc").unwrap();
-        assert_eq!(
-            conn.fill(Duration::from_secs(5), TimeoutKind::Head)
-                .unwrap(),
-            3
+    fn a_silent_peer_gets_the_whole_wait() {
+        let mut config = Config::DEFAULT;
+        config.timeouts.head = Some(Duration::from_millis(60));
+        let (mut conn, mut peer) = pair(config);
+        get(&mut conn, &mut peer);
+        // The socket keeps a timeout 4 ms under the wait (within the slack)...
+        conn.read_timeout = Some(Some(Duration::from_millis(56)));
+        conn.stream
+            .set_read_timeout(Some(Duration::from_millis(56)))
+            .unwrap();
+        // ...and the head timeout is still reported only once the deadline has come.
+        let started = Instant::now();
+        let err = conn.read_head().unwrap_err();
+        assert!(matches!(err, Error::Timeout(TimeoutKind::Head)), "{err:?}");
+        assert!(
+            started.elapsed() >= Duration::from_millis(55),
+            "{:?}",
+            started.elapsed()
         );
-        assert_eq!(conn.unread(), b"abc");
-        drop(peer);
-        conn.consume(3);
-        assert_eq!(
-            conn.fill(Duration::from_secs(5), TimeoutKind::Idle)
-                .unwrap(),
-            0
-        );
-        assert!(conn.eof());
+    }
+
+    #[test]
+    fn a_response_is_read_and_leaves_the_connection_reusable() {
+        let (mut conn, mut peer) = pair(Config::DEFAULT);
+        get(&mut conn, &mut peer);
+        peer.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
+            .unwrap();
+        let (head, upgraded) = conn.read_head().unwrap();
+        assert_eq!((head.status, upgraded), (200, false));
+        assert!(matches!(conn.next_event().unwrap(), Step::Data));
+        assert_eq!(conn.take_pending(2), b"ab");
+        assert_eq!(conn.take_pending(9), b"c");
+        assert!(matches!(conn.next_event().unwrap(), Step::End));
+        assert!(conn.is_reusable());
+        // Bytes nobody asked for: the exchange refuses to reuse the connection.
+        get(&mut conn, &mut peer);
+        peer.write_all(b"HTTP/1.1 204 No Content\r\n\r\nextra")
+            .unwrap();
+        conn.read_head().unwrap();
+        assert!(matches!(conn.next_event().unwrap(), Step::End));
+        assert!(!conn.is_reusable());
     }
 
     #[test]
     fn the_encode_buffer_is_kept_unless_large() {
-        let (mut conn, _peer) = pair();
+        let (mut conn, _peer) = pair(Config::DEFAULT);
         let mut buf = conn.take_wbuf();
         buf.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
         let ptr = buf.as_ptr();

@@ -2,13 +2,13 @@
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use docksock_proto::stdcopy::{Demuxer, Frame, Mode, StreamKind};
 
-use crate::conn::{is_timeout_error, Conn, SharedPath};
-use crate::error::{Error, Result, TimeoutKind};
+use crate::conn::{Conn, Step};
+use crate::error::{Error, Result};
 
 /// The raw duplex stream of an attach or exec start, after the daemon's `101 UPGRADED` (or its
 /// close-delimited `200` form).
@@ -21,8 +21,11 @@ use crate::error::{Error, Result, TimeoutKind};
 /// * [`close_stdin`](Self::close_stdin) shuts the write side: a container started with
 ///   `StdinOnce` sees EOF on stdin.
 ///
-/// Reads and writes fail with [`TimeoutKind::Idle`] after the idle timeout without progress;
-/// raise it with [`set_idle_timeout`](Self::set_idle_timeout).
+/// The connection's exchange keeps the deadlines: a read fails with
+/// [`TimeoutKind::Idle`](crate::TimeoutKind::Idle) after the idle timeout without a byte (none
+/// for attach unless set with [`set_idle_timeout`](Self::set_idle_timeout)), a write with
+/// [`TimeoutKind::Write`](crate::TimeoutKind::Write) when the daemon takes no stdin for the
+/// client's write timeout.
 ///
 /// ```no_run
 /// use std::io::Write;
@@ -41,40 +44,32 @@ use crate::error::{Error, Result, TimeoutKind};
 /// # Ok::<(), docksock::Error>(())
 /// ```
 pub struct Hijacked {
-    stream: UnixStream,
-    buf: Vec<u8>,
-    pos: usize,
-    end: usize,
-    eof: bool,
-    idle: Duration,
-    timeout_set: Option<Duration>,
+    conn: Conn,
     mode: Mode,
-    path: SharedPath,
+    /// [`close_stdin`](Self::close_stdin) shut the write side (the exchange is told on the
+    /// next read or write).
+    stdin_closed: AtomicBool,
+    /// The raw stream ended cleanly.
+    ended: bool,
 }
 
 impl std::fmt::Debug for Hijacked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hijacked")
-            .field("path", &self.path)
-            .field("buffered", &(self.end - self.pos))
+            .field("path", &self.conn.path())
             .field("mode", &self.mode)
+            .field("ended", &self.ended)
             .finish()
     }
 }
 
 impl Hijacked {
-    pub(crate) fn new(conn: Conn, idle: Duration) -> Hijacked {
-        let (stream, buf, pos, end, eof, path) = conn.into_parts();
+    pub(crate) fn new(conn: Conn) -> Hijacked {
         Hijacked {
-            stream,
-            buf,
-            pos,
-            end,
-            eof,
-            idle,
-            timeout_set: None,
+            conn,
             mode: Mode::Multiplexed,
-            path,
+            stdin_closed: AtomicBool::new(false),
+            ended: false,
         }
     }
 
@@ -89,9 +84,10 @@ impl Hijacked {
         self.mode
     }
 
-    /// Sets the idle timeout for reads and writes on this stream.
+    /// Sets the idle timeout for reads of this stream: the longest silence while waiting for
+    /// output.
     pub fn set_idle_timeout(&mut self, timeout: Duration) {
-        self.idle = timeout;
+        self.conn.set_idle_timeout(timeout);
     }
 
     /// Closes the stdin direction (shutdown of the write side); the output can still be read.
@@ -100,9 +96,14 @@ impl Hijacked {
     ///
     /// [`Error::Io`] if the shutdown fails.
     pub fn close_stdin(&self) -> Result<()> {
-        self.stream
-            .shutdown(Shutdown::Write)
-            .map_err(|e| Error::io(format!("closing stdin on {}", self.path.display()), e))
+        self.conn.stream().shutdown(Shutdown::Write).map_err(|e| {
+            Error::io(
+                format!("closing stdin on {}", self.conn.path().display()),
+                e,
+            )
+        })?;
+        self.stdin_closed.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The output, demultiplexed according to [`mode`](Self::mode). Writing stdin stays
@@ -117,59 +118,58 @@ impl Hijacked {
         Demux::new(self, mode)
     }
 
-    fn apply_timeouts(&mut self) -> io::Result<()> {
-        let t = Some(self.idle.max(Duration::from_millis(1)));
-        if self.timeout_set != t {
-            self.stream.set_read_timeout(t)?;
-            self.stream.set_write_timeout(t)?;
-            self.timeout_set = t;
+    /// Tells the exchange about a [`close_stdin`](Self::close_stdin).
+    fn sync_stdin(&mut self) -> bool {
+        let closed = self.stdin_closed.load(Ordering::Relaxed);
+        if closed {
+            self.conn.close_stream_input();
         }
-        Ok(())
+        closed
     }
-}
 
-fn idle_io(e: io::Error) -> io::Error {
-    if is_timeout_error(&e) {
-        Error::Timeout(TimeoutKind::Idle).into_io()
-    } else {
-        e
+    fn read_inner(&mut self, out: &mut [u8]) -> Result<usize> {
+        self.sync_stdin();
+        loop {
+            if self.conn.has_pending() {
+                let data = self.conn.take_pending(out.len());
+                let n = data.len();
+                if let Some(dst) = out.get_mut(..n) {
+                    dst.copy_from_slice(data);
+                }
+                return Ok(n);
+            }
+            if self.ended || out.is_empty() {
+                return Ok(0);
+            }
+            match self.conn.next_event()? {
+                Step::Data | Step::Skip => {}
+                Step::End => self.ended = true,
+                _ => return Err(Error::Unexpected("a response inside a raw stream".into())),
+            }
+        }
     }
 }
 
 impl Read for Hijacked {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos < self.end {
-            let avail = self.buf.get(self.pos..self.end).unwrap_or(&[]);
-            let n = avail.len().min(out.len());
-            if let (Some(dst), Some(src)) = (out.get_mut(..n), avail.get(..n)) {
-                dst.copy_from_slice(src);
-            }
-            self.pos += n;
-            if self.pos == self.end {
-                // The head's buffer is not needed any more.
-                self.buf = Vec::new();
-                self.pos = 0;
-                self.end = 0;
-            }
-            return Ok(n);
-        }
-        if self.eof {
-            return Ok(0);
-        }
-        self.apply_timeouts()?;
-        loop {
-            match self.stream.read(out) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => return other.map_err(idle_io),
-            }
-        }
+        self.read_inner(out).map_err(Error::into_io)
     }
 }
 
 impl Write for Hijacked {
+    /// Writes all of `data` (a hijacked stream's stdin is written whole or fails).
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.apply_timeouts()?;
-        self.stream.write(data).map_err(idle_io)
+        if self.sync_stdin() {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "stdin was closed (close_stdin)",
+            ));
+        }
+        if data.is_empty() {
+            return Ok(0);
+        }
+        self.conn.write_stream(data).map_err(Error::into_io)?;
+        Ok(data.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
