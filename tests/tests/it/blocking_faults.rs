@@ -420,6 +420,27 @@ fn blocking_fault_early_answer_stops_the_upload() {
     assert!(sent < 64 << 20, "the upload went on: {sent} bytes");
 }
 
+#[test]
+fn blocking_fault_write_timeout_when_the_daemon_stops_reading() {
+    // The daemon reads the head of an upload and then nothing: once the socket buffers are
+    // full, no request byte moves, and the write timeout (not the idle one) fires.
+    let server = FaultServer::start(vec![Step::ReadHead, Step::Hang]);
+    let docker = Client::builder()
+        .socket(server.path())
+        .api_version(ApiVersion::new(1, 41))
+        .idle_timeout(Duration::from_secs(30))
+        .write_timeout(Duration::from_millis(300))
+        .build();
+    let tar = ZeroFileTar::new("big", 256 << 20);
+    let started = Instant::now();
+    let err = docker
+        .import_image(tar, "docksock-test/stalled", "x")
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(TimeoutKind::Write)), "{err:?}");
+    assert!(err.to_string().contains("write_timeout"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
 const UPGRADED: &[u8] =
     b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n\
 Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
