@@ -96,6 +96,9 @@ pub(crate) struct Conn {
     exchange: Box<Exchange>,
     /// The exchange's clock origin.
     origin: Instant,
+    /// The time of the last clock reading, taken around every I/O: decoding does none, so
+    /// it goes by this one.
+    last: Duration,
     /// The request being answered, and the number of the next one.
     current: RequestId,
     next_id: u64,
@@ -158,6 +161,7 @@ impl Conn {
             io_error: None,
             exchange,
             origin,
+            last: Duration::ZERO,
             current: RequestId::new(0),
             next_id: 1,
             read_timeout: None,
@@ -176,9 +180,10 @@ impl Conn {
         &self.stream
     }
 
-    /// Time on the exchange's clock.
-    fn now(&self) -> Duration {
-        self.origin.elapsed()
+    /// Time on the exchange's clock, now (kept as the time of the last I/O).
+    fn clock(&mut self) -> Duration {
+        self.last = self.origin.elapsed();
+        self.last
     }
 
     // ----- requests --------------------------------------------------------------------------
@@ -187,7 +192,7 @@ impl Conn {
     /// caller writes next with [`write_all`](Self::write_all).
     pub(crate) fn start(&mut self, request: Request, queued: usize) -> Result<()> {
         let id = RequestId::new(self.next_id);
-        let now = self.now();
+        let now = self.clock();
         self.exchange.start(id, request, queued, now)?;
         self.next_id += 1;
         self.current = id;
@@ -201,7 +206,7 @@ impl Conn {
         let id = self.current;
         self.exchange.set_replayable(id, false)?;
         let frame = self.exchange.body_encoder(id)?.frame(len)?;
-        let now = self.now();
+        let now = self.clock();
         self.exchange.queued(id, len + frame.overhead(), now)?;
         Ok(frame)
     }
@@ -210,7 +215,7 @@ impl Conn {
     pub(crate) fn finish_body(&mut self) -> Result<&'static [u8]> {
         let id = self.current;
         let end = self.exchange.body_encoder(id)?.finish()?;
-        let now = self.now();
+        let now = self.clock();
         self.exchange.queued(id, end.len(), now)?;
         Ok(end)
     }
@@ -218,7 +223,7 @@ impl Conn {
     /// Writes stdin bytes to the raw stream of an upgraded request.
     pub(crate) fn write_stream(&mut self, data: &[u8]) -> Result<()> {
         let id = self.exchange.stream_input()?;
-        let now = self.now();
+        let now = self.clock();
         self.exchange.queued(id, data.len(), now)?;
         if self.write_all(data)? {
             return Ok(());
@@ -252,7 +257,7 @@ impl Conn {
 
     /// Sets the idle timeout of the request being answered (from now on).
     pub(crate) fn set_idle_timeout(&mut self, timeout: Duration) {
-        let now = self.now();
+        let now = self.clock();
         let _ = self
             .exchange
             .set_idle_timeout(self.current, Timeout::After(timeout), now);
@@ -277,7 +282,7 @@ impl Conn {
 
     /// Decodes the bytes received (no I/O): one event.
     pub(crate) fn step(&mut self) -> Result<Step> {
-        let now = self.now();
+        let now = self.last;
         let base = self.pos;
         let input = self.buf.get(self.pos..self.end).unwrap_or(&[]);
         let result = if self.read == ReadSide::Open {

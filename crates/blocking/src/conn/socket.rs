@@ -89,16 +89,17 @@ impl Conn {
             return Ok(());
         }
         self.make_room()?;
-        let now = self.now();
+        let now = self.clock();
         self.exchange.set_read_paused(false, now);
-        let result = self.read_some();
-        self.exchange.set_read_paused(true, now);
+        let result = self.read_some(now);
+        self.exchange.set_read_paused(true, self.last);
         result
     }
 
-    fn read_some(&mut self) -> Result<()> {
+    /// One read, waiting from `now` until the earliest deadline at most.
+    fn read_some(&mut self, mut now: Duration) -> Result<()> {
         loop {
-            let wait = self.wait()?;
+            let wait = self.wait(now)?;
             self.set_read_timeout(wait)?;
             let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
             match self.stream.read(spare) {
@@ -108,13 +109,15 @@ impl Conn {
                 }
                 Ok(n) => {
                     self.end += n;
-                    let now = self.now();
+                    let now = self.clock();
                     self.exchange.handle_read(n, now);
                     return Ok(());
                 }
                 // Interrupted, or the socket's timeout (at most the wait) ran out: the wait is
                 // computed again from the same deadline.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {
+                    now = self.clock();
+                }
                 Err(e) => {
                     self.exchange.handle_read_error(is_closed_error(&e));
                     self.keep_io_error(format!("reading from {}", self.path.display()), e);
@@ -147,7 +150,7 @@ impl Conn {
             }
             Ok(n) => {
                 self.end += n;
-                let now = self.now();
+                let now = self.clock();
                 self.exchange.handle_read(n, now);
                 Ok(true)
             }
@@ -169,20 +172,23 @@ impl Conn {
     /// more is written, and the read side decides the outcome (a complete answer may be on its
     /// way).
     pub(crate) fn write_all(&mut self, mut data: &[u8]) -> Result<bool> {
+        let mut now = self.clock();
         while !data.is_empty() {
             if self.write_failed {
                 return Ok(false);
             }
-            let wait = self.wait()?;
+            let wait = self.wait(now)?;
             self.set_write_timeout(wait)?;
             match self.stream.write(data) {
                 Ok(0) => self.write_error(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
-                    let now = self.now();
+                    now = self.clock();
                     self.exchange.handle_written(n, now)?;
                     data = data.get(n..).unwrap_or(&[]);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {
+                    now = self.clock();
+                }
                 Err(e) => self.write_error(e),
             }
         }
@@ -190,7 +196,7 @@ impl Conn {
     }
 
     fn write_error(&mut self, e: io::Error) {
-        let now = self.now();
+        let now = self.clock();
         self.exchange.handle_write_error(is_closed_error(&e), now);
         self.keep_io_error(format!("writing the request to {}", self.path.display()), e);
         self.write_failed = true;
@@ -200,11 +206,10 @@ impl Conn {
 
     /// How long the next blocking call may wait: until the exchange's earliest deadline
     /// (`None`: no deadline). A deadline that has come fails the connection.
-    fn wait(&mut self) -> Result<Option<Duration>> {
+    fn wait(&mut self, now: Duration) -> Result<Option<Duration>> {
         let Some((at, _)) = self.exchange.poll_timeout() else {
             return Ok(None);
         };
-        let now = self.now();
         match at.checked_sub(now) {
             Some(left) if !left.is_zero() => Ok(Some(left)),
             _ => {
