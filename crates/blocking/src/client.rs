@@ -74,13 +74,15 @@ impl Client {
         ClientBuilder::default().socket(path).build()
     }
 
-    /// A builder, starting from the defaults ([`DEFAULT_SOCKET`](crate::DEFAULT_SOCKET), the `DEFAULT_*` timeouts).
+    /// A builder, starting from the defaults ([`DEFAULT_SOCKET`](crate::DEFAULT_SOCKET), the
+    /// `DEFAULT_*` timeouts).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// A client configured like the `docker` CLI: `DOCKER_HOST` (`unix:///path` or a bare
-    /// `/path`; default [`DEFAULT_SOCKET`](crate::DEFAULT_SOCKET)) and `DOCKER_API_VERSION` (pins the version).
+    /// `/path`; default [`DEFAULT_SOCKET`](crate::DEFAULT_SOCKET)) and `DOCKER_API_VERSION`
+    /// (pins the version).
     ///
     /// # Errors
     ///

@@ -38,7 +38,8 @@
 //!   for the whole head), idle (the longest silence while waiting for a body or stream byte;
 //!   off for operations that wait or follow, unless set), and write (the daemon taking no
 //!   request byte). Each is an absolute deadline: interrupted calls and partial reads or writes
-//!   never extend it. Defaults, the core's [`Timeouts::DEFAULT`](docksock_proto::timeout::Timeouts::DEFAULT):
+//!   never extend it. Defaults, the core's
+//!   [`Timeouts::DEFAULT`](docksock_proto::timeout::Timeouts::DEFAULT):
 //!   [`DEFAULT_CONNECT_TIMEOUT`] 5 s, [`DEFAULT_HEAD_TIMEOUT`] 60 s, [`DEFAULT_IDLE_TIMEOUT`]
 //!   60 s, [`DEFAULT_WRITE_TIMEOUT`] 60 s.
 //! * **Request bodies** ([`Body`]): bytes, JSON, or any `Read` streamed chunked in constant

@@ -117,6 +117,37 @@ fn blocking_fault_json_stream_truncated() {
 }
 
 #[test]
+fn blocking_fault_json_messages_after_part_of_the_body_was_read() {
+    // Two messages in one chunk: the first read through `Read`, the rest as messages (the
+    // bytes of the chunk not read yet are split by the exchange too).
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::write(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+             10\r\n{\"n\":1}\n{\"n\":2}\n\r\n8\r\n{\"n\":3}\n\r\n0\r\n\r\n",
+        ),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+    ]);
+    let docker = client(&server);
+    let mut resp = docker
+        .request("GET", "/events", &[], &[], &[], Body::empty())
+        .unwrap();
+    let mut first = [0u8; 8];
+    resp.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"{\"n\":1}\n");
+    let rest: Vec<_> = resp.json_messages().collect::<Result<_, _>>().unwrap();
+    assert_eq!(
+        rest,
+        [serde_json::json!({"n": 2}), serde_json::json!({"n": 3})]
+    );
+    // The stream ended cleanly: the connection is reused.
+    assert_eq!(docker.ping().unwrap().body, "OK");
+    finished(&server);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
 fn blocking_fault_head_timeout() {
     let server = FaultServer::start(vec![Step::ReadRequest, Step::Hang]);
     let docker = Client::builder()
