@@ -16,8 +16,9 @@ use serde_json::Value;
 
 use crate::body::Body;
 use crate::client::Client;
+use crate::demux::Demux;
 use crate::error::{Error, Result};
-use crate::hijack::{Demux, Hijacked};
+use crate::hijack::Hijacked;
 use crate::response::{JsonMessages, ResponseBody};
 
 /// What `GET /_ping` tells.

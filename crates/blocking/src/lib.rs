@@ -60,6 +60,7 @@ mod calls;
 mod client;
 mod config;
 mod conn;
+mod demux;
 mod error;
 mod exchange;
 mod headers;
@@ -74,13 +75,14 @@ pub use config::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET, DEFAULT_WRITE_TIMEOUT,
 };
+pub use demux::{Chunk, Demux, Output};
 pub use docksock_api::{
     AttachOptions, BuildOptions, Call, EventsOptions, Filters, ListContainersOptions,
     ListImagesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
 };
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
-pub use hijack::{Chunk, Demux, Hijacked, Output};
+pub use hijack::Hijacked;
 pub use response::{JsonMessages, Response, ResponseBody};
 
 /// The operations this client runs ([`Client::run`]).

@@ -10,10 +10,10 @@ use docksock_proto::BodyKind;
 
 use crate::config::MAX_ERROR_BODY;
 use crate::conn::{Conn, Step};
+use crate::demux::{Demux, Frames, Piece};
 use crate::error::{Error, Result};
 use crate::exchange::Sent;
 use crate::headers::{OwnedHead, ResponseHeaders};
-use crate::hijack::Demux;
 use crate::pool::Inner;
 
 /// A response: status line, headers, and the body as a stream.
@@ -183,10 +183,20 @@ impl Response {
         JsonMessages::new(self.body)
     }
 
-    /// The body as a stdcopy stream (logs), demultiplexed; `mode` comes from the container's
-    /// `Tty` flag, never from the bytes.
+    /// The body as a stdcopy stream (logs), demultiplexed by the connection's exchange;
+    /// `mode` comes from the container's `Tty` flag, never from the bytes.
     pub fn demux(self, mode: Mode) -> Demux<ResponseBody> {
-        Demux::new(self.body, mode)
+        let mut body = self.body;
+        if let Some(conn) = &mut body.conn {
+            if let Err(e) = conn.set_body_mode(BodyMode::Stdcopy(mode)) {
+                body.fail(e);
+            }
+        }
+        let frames = Frames {
+            next: ResponseBody::next_frame,
+            bytes: ResponseBody::frame_bytes,
+        };
+        Demux::from_exchange(body, mode, frames)
     }
 
     /// The body alone.
@@ -300,13 +310,55 @@ impl ResponseBody {
                     self.finish();
                     return Ok(false);
                 }
-                _ => {
+                Step::Head { .. } | Step::NeedMore => {
                     return Err(Error::Unexpected(
                         "a second response head inside a body".into(),
                     ))
                 }
+                Step::Message(..) | Step::Part(..) | Step::Frame(..) | Step::SystemError(..) => {
+                    return Err(Error::Unexpected(
+                        "the body is read as messages or frames, not as bytes".into(),
+                    ))
+                }
             }
         }
+    }
+
+    /// The next piece of a stdcopy frame (the body's mode set by [`Response::demux`]);
+    /// `None` at the end of the body.
+    fn next_frame(&mut self) -> Result<Option<Piece>> {
+        self.check_failed()?;
+        loop {
+            let Some(conn) = &mut self.conn else {
+                return Ok(None);
+            };
+            let step = match conn.next_event() {
+                Ok(step) => step,
+                Err(e) => return Err(self.fail(e)),
+            };
+            match step {
+                Step::Frame(kind, start, end) => return Ok(Some(Piece::Data(kind, start, end))),
+                Step::SystemError(start, end, frame_end) => {
+                    return Ok(Some(Piece::SystemError(start, end, frame_end)))
+                }
+                Step::Skip => {}
+                Step::End => {
+                    self.finish();
+                    return Ok(None);
+                }
+                _ => {
+                    let e = Error::Unexpected("a stdcopy stream delivered otherwise".into());
+                    return Err(self.fail(e));
+                }
+            }
+        }
+    }
+
+    /// The bytes of a piece [`next_frame`](Self::next_frame) handed out.
+    fn frame_bytes(&self, start: usize, end: usize) -> &[u8] {
+        self.conn
+            .as_ref()
+            .map_or(&[][..], |conn| conn.buffered(start, end))
     }
 
     /// The body is complete: the connection goes back to the pool if its exchange says it may
@@ -464,8 +516,8 @@ impl JsonMessages {
                     self.body.finish();
                     return Ok(None);
                 }
-                Step::Data | Step::NeedMore | Step::Head { .. } => {
-                    let e = Error::Unexpected("a JSON stream delivered as plain bytes".into());
+                _ => {
+                    let e = Error::Unexpected("a JSON stream delivered otherwise".into());
                     return Err(self.body.fail(e));
                 }
             }

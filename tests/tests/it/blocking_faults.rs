@@ -531,6 +531,50 @@ fn blocking_fault_hijack_keeps_bytes_after_the_head() {
 }
 
 #[test]
+fn blocking_fault_logs_frames_across_chunks_then_reuse() {
+    // A stdout frame cut across two chunks, then a stderr frame, dripped: the exchange splits
+    // the frames whatever the chunking, and the connection is reused after the body.
+    let mut frames = frame(1, b"hello ");
+    frames.extend(frame(2, b"oops"));
+    let (a, b) = frames.split_at(5);
+    let mut body =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n\
+                     Transfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    for piece in [a, b] {
+        body.extend(format!("{:x}\r\n", piece.len()).into_bytes());
+        body.extend_from_slice(piece);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::drip(body, Duration::from_millis(1)),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+    ]);
+    let docker = client(&server);
+    let opts = docksock::LogsOptions {
+        stdout: true,
+        stderr: true,
+        tty: Some(false),
+        ..Default::default()
+    };
+    let out = docker
+        .container_logs("c1", &opts)
+        .unwrap()
+        .collect_output()
+        .unwrap();
+    assert_eq!(
+        (&out.stdout[..], &out.stderr[..]),
+        (&b"hello "[..], &b"oops"[..])
+    );
+    assert_eq!(docker.ping().unwrap().body, "OK");
+    finished(&server);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
 fn blocking_fault_hijack_200_close_delimited_form() {
     let mut resp =
         b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n".to_vec();

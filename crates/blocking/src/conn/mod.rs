@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use docksock_proto::encode::ChunkFrame;
 use docksock_proto::exchange::{BodyMode, Config, Event, Exchange, Failure, Request, RequestId};
+use docksock_proto::stdcopy::StreamKind;
 use docksock_proto::timeout::{Timeout, TimeoutKind};
 use docksock_proto::PeerError;
 
@@ -73,6 +74,11 @@ pub(crate) enum Step {
     /// A piece of a JSON message that spans reads, at `buf[start..end]`; the message is
     /// whole with the piece that says `complete`.
     Part(usize, usize, bool),
+    /// A piece of a stdout/stderr frame at `buf[start..end]` ([`BodyMode::Stdcopy`]).
+    Frame(StreamKind, usize, usize),
+    /// A piece of the daemon's stream-3 error text at `buf[start..end]`; `true` when the
+    /// frame ends with it.
+    SystemError(usize, usize, bool),
     /// The response (or raw stream) ended.
     End,
     /// Nothing to hand out (trailers).
@@ -312,6 +318,10 @@ impl Conn {
             }
             Event::Message { message, .. } => Step::Message(at(message.len()), end),
             Event::MessagePart { part, complete, .. } => Step::Part(at(part.len()), end, complete),
+            Event::Frame { stream, data, .. } => Step::Frame(stream, at(data.len()), end),
+            Event::SystemError {
+                text, frame_end, ..
+            } => Step::SystemError(at(text.len()), end, frame_end),
             Event::End { .. } | Event::Closed => Step::End,
             _ => Step::Skip,
         };
