@@ -85,6 +85,7 @@ pub(crate) enum Step {
     Skip,
 }
 
+/// One connection: the socket, its read buffer and its exchange (see the module docs).
 pub(crate) struct Conn {
     stream: UnixStream,
     buf: Vec<u8>,
