@@ -16,8 +16,9 @@ use serde_json::Value;
 
 use crate::body::Body;
 use crate::client::Client;
+use crate::demux::Demux;
 use crate::error::{Error, Result};
-use crate::hijack::{Demux, Hijacked};
+use crate::hijack::Hijacked;
 use crate::response::{JsonMessages, ResponseBody};
 
 /// What `GET /_ping` tells.
@@ -258,7 +259,7 @@ impl Client {
     ///
     /// [`Error::Api`] 404 for an unknown container.
     pub fn stop_container(&self, id: &str, timeout_secs: Option<u32>) -> Result<()> {
-        let head = Some(self.inner.cfg.head_timeout);
+        let head = self.inner.cfg.timeouts.head;
         self.run(containers::stop(id, timeout_secs, head))?
             .body
             .discard();
@@ -271,7 +272,7 @@ impl Client {
     ///
     /// [`Error::Api`] 404 for an unknown container.
     pub fn restart_container(&self, id: &str, timeout_secs: Option<u32>) -> Result<()> {
-        let head = Some(self.inner.cfg.head_timeout);
+        let head = self.inner.cfg.timeouts.head;
         self.run(containers::restart(id, timeout_secs, head))?
             .body
             .discard();

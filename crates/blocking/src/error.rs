@@ -6,35 +6,30 @@ use std::io;
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Which timeout fired. Every timeout is its own error, [`Error::Timeout`], never an I/O error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeoutKind {
-    /// Connecting to the socket took longer than the connect timeout.
-    Connect,
-    /// The response head (status line and headers) did not arrive in time after the request
-    /// was sent.
-    Head,
-    /// No byte moved on an established exchange for this long: a response body (or a hijacked
-    /// stream) went silent, or the daemon stopped reading a request body.
-    Idle,
-}
+/// Which timeout fired: the core's one vocabulary, shared by every docksock adapter. Every
+/// timeout is its own error, [`Error::Timeout`], never an I/O error.
+pub use docksock_proto::timeout::TimeoutKind;
 
-impl TimeoutKind {
-    fn describe(self) -> &'static str {
-        match self {
-            TimeoutKind::Connect => {
-                "timed out connecting to the Docker socket (raise ClientBuilder::connect_timeout)"
-            }
-            TimeoutKind::Head => {
-                "timed out waiting for the daemon's response head (raise \
-                 ClientBuilder::head_timeout)"
-            }
-            TimeoutKind::Idle => {
-                "the connection went idle for longer than the idle timeout (raise \
-                 ClientBuilder::idle_timeout, or set_idle_timeout on the stream for a quiet \
-                 follow/events/wait)"
-            }
+/// What a timeout means to the person reading the error, and what to raise.
+fn describe(kind: TimeoutKind) -> &'static str {
+    match kind {
+        TimeoutKind::Connect => {
+            "timed out connecting to the Docker socket (raise ClientBuilder::connect_timeout)"
         }
+        TimeoutKind::Head => {
+            "timed out waiting for the daemon's response head (raise \
+             ClientBuilder::head_timeout)"
+        }
+        TimeoutKind::Idle => {
+            "the connection went idle for longer than the idle timeout (raise \
+             ClientBuilder::idle_timeout, or set_idle_timeout on the stream for a quiet \
+             follow/events/wait)"
+        }
+        TimeoutKind::Write => {
+            "timed out writing the request: the daemon took no byte of it for longer than the \
+             write timeout (raise ClientBuilder::write_timeout)"
+        }
+        _ => "a timeout fired",
     }
 }
 
@@ -216,7 +211,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { context, source } => write!(f, "{context}: {source}"),
-            Error::Timeout(kind) => f.write_str(kind.describe()),
+            Error::Timeout(kind) => f.write_str(describe(*kind)),
             Error::Protocol(e) if e.is_misuse() => write!(f, "invalid request: {e}"),
             Error::Protocol(e) => write!(f, "bad response from the daemon: {e}"),
             Error::Api { status, message } => {

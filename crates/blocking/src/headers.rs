@@ -1,9 +1,30 @@
-//! The header fields of a response, kept as one owned copy of the field lines and read back
-//! with the core's iterator.
+//! The head of a response copied out of the connection's buffer: the status line, and the
+//! header fields kept as one owned copy of the field lines, read back with the core's iterator.
 
 use std::fmt;
 
-use docksock_proto::{HeaderIter, Headers};
+use docksock_proto::{BodyKind, Head, HeaderIter, Headers};
+
+/// A response head, copied out of the connection's buffer: the status, the reason, and the
+/// field lines as one owned copy (read back with the core's iterator).
+#[derive(Debug)]
+pub(crate) struct OwnedHead {
+    pub(crate) status: u16,
+    pub(crate) reason: String,
+    pub(crate) headers: ResponseHeaders,
+    pub(crate) body: BodyKind,
+}
+
+impl OwnedHead {
+    pub(crate) fn new(head: &Head<'_>) -> Self {
+        OwnedHead {
+            status: head.status(),
+            reason: String::from_utf8_lossy(head.reason()).into_owned(),
+            headers: ResponseHeaders::new(head.headers()),
+            body: head.body_kind(),
+        }
+    }
+}
 
 /// The header fields of a [`Response`](crate::Response), in the order received, duplicates
 /// kept.

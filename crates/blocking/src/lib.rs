@@ -2,7 +2,8 @@
 //!
 //! A blocking Docker Engine API client that speaks raw HTTP/1.1 to the daemon over its Unix
 //! socket. All of the protocol lives in the sans-IO core, [`docksock_proto`]; this crate is the
-//! thin loop around it: read from the socket, decode, act, write.
+//! thin I/O loop around its [`Exchange`](docksock_proto::exchange::Exchange): read from the
+//! socket, let the exchange decide, act, write.
 //!
 //! ```no_run
 //! use docksock::{Client, ListContainersOptions, LogsOptions, RemoveContainerOptions, WaitOptions};
@@ -28,13 +29,19 @@
 //!   `DOCKER_API_VERSION`.
 //! * **Version negotiation** on first use: `HEAD /_ping` (falling back to `GET`), the daemon's
 //!   `Api-Version` capped to the supported range, then `/vX.Y` on every path.
-//! * **Connection reuse**: a few idle keep-alive connections, reused only when the decoder says
-//!   the response left the connection clean. A request on a pooled connection that the daemon
-//!   had closed (no response byte at all) is retried once on a fresh connection; never
-//!   otherwise.
-//! * **Timeouts** ([`TimeoutKind`]): connect, response head, and idle (between body bytes, in
-//!   both directions, also on streams; never off). Defaults: [`DEFAULT_CONNECT_TIMEOUT`] 5 s,
-//!   [`DEFAULT_HEAD_TIMEOUT`] 60 s, [`DEFAULT_IDLE_TIMEOUT`] 60 s.
+//! * **Connection reuse**: a few idle keep-alive connections, reused only when the connection's
+//!   exchange (the core's [`Exchange`](docksock_proto::exchange::Exchange), which owns every
+//!   rule of a connection) says the response left it clean. A request on a pooled connection
+//!   that the daemon had closed (no response byte at all) is retried once on a fresh
+//!   connection; never otherwise.
+//! * **Timeouts** ([`TimeoutKind`], the core's vocabulary): connect, response head (a deadline
+//!   for the whole head), idle (the longest silence while waiting for a body or stream byte;
+//!   off for operations that wait or follow, unless set), and write (the daemon taking no
+//!   request byte). Each is an absolute deadline: interrupted calls and partial reads or writes
+//!   never extend it. Defaults, the core's
+//!   [`Timeouts::DEFAULT`](docksock_proto::timeout::Timeouts::DEFAULT):
+//!   [`DEFAULT_CONNECT_TIMEOUT`] 5 s, [`DEFAULT_HEAD_TIMEOUT`] 60 s, [`DEFAULT_IDLE_TIMEOUT`]
+//!   60 s, [`DEFAULT_WRITE_TIMEOUT`] 60 s.
 //! * **Request bodies** ([`Body`]): bytes, JSON, or any `Read` streamed chunked in constant
 //!   memory (a 1 GiB image import uses one 64 KiB buffer), stopping early if the daemon answers
 //!   before the upload is done.
@@ -51,26 +58,33 @@
 mod body;
 mod calls;
 mod client;
+mod config;
 mod conn;
+mod demux;
 mod error;
+mod exchange;
 mod headers;
 mod hijack;
+mod pool;
 mod reference;
 mod response;
 
 pub use body::Body;
 pub use calls::{ContainerCreated, Ping};
-pub use client::{
-    socket_candidates, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT,
+pub use client::Client;
+pub use config::{
+    socket_candidates, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
+    DEFAULT_WRITE_TIMEOUT,
 };
+pub use demux::{Chunk, Demux, Output};
 pub use docksock_api::{
     AttachOptions, BuildOptions, Call, EventsOptions, Filters, ListContainersOptions,
     ListImagesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
 };
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
-pub use hijack::{Chunk, Demux, Hijacked, Output};
+pub use hijack::Hijacked;
 pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};
 

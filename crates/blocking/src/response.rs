@@ -4,15 +4,17 @@ use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::Duration;
 
-use docksock_proto::json::JsonSplitter;
+use docksock_proto::exchange::BodyMode;
 use docksock_proto::stdcopy::Mode;
-use docksock_proto::{BodyKind, Event, ResponseDecoder};
+use docksock_proto::BodyKind;
 
-use crate::client::{Exchange, Inner, OwnedHead, MAX_ERROR_BODY};
-use crate::conn::Conn;
-use crate::error::{Error, Result, TimeoutKind};
-use crate::headers::ResponseHeaders;
-use crate::hijack::Demux;
+use crate::config::MAX_ERROR_BODY;
+use crate::conn::{Conn, Step};
+use crate::demux::{Demux, Frames, Piece};
+use crate::error::{Error, Result};
+use crate::exchange::Sent;
+use crate::headers::{OwnedHead, ResponseHeaders};
+use crate::pool::Inner;
 
 /// A response: status line, headers, and the body as a stream.
 ///
@@ -50,10 +52,9 @@ pub struct Response {
 }
 
 impl Response {
-    pub(crate) fn from_exchange(x: Exchange, inner: Arc<Inner>) -> Response {
-        let Exchange {
+    pub(crate) fn new(sent: Sent, inner: Arc<Inner>) -> Response {
+        let Sent {
             conn,
-            decoder,
             head:
                 OwnedHead {
                     status,
@@ -62,28 +63,19 @@ impl Response {
                     body,
                 },
             upgraded: _,
-            request_complete,
-            idle_timeout,
-        } = x;
-        let state = State {
-            conn,
-            decoder,
-            pending: (0, 0),
-            request_complete,
-            idle: idle_timeout,
-            length: match body {
-                BodyKind::Length(n) => Some(n),
-                _ => None,
-            },
-        };
+        } = sent;
         Response {
             status,
             reason,
             headers,
             body: ResponseBody {
-                state: Some(state),
+                conn: Some(conn),
                 inner,
                 failed: None,
+                length: match body {
+                    BodyKind::Length(n) => Some(n),
+                    _ => None,
+                },
             },
         }
     }
@@ -147,8 +139,8 @@ impl Response {
         }
     }
 
-    /// Sets the idle timeout for the rest of this body (for a quiet `follow`, `events` or
-    /// `wait`). It is never off; use a large value for a stream that may stay silent.
+    /// Sets the idle timeout for the rest of this body: the longest silence while waiting for
+    /// its bytes. Operations that follow or wait have none unless it is set here.
     pub fn set_idle_timeout(&mut self, timeout: Duration) {
         self.body.set_idle_timeout(timeout);
     }
@@ -191,10 +183,20 @@ impl Response {
         JsonMessages::new(self.body)
     }
 
-    /// The body as a stdcopy stream (logs), demultiplexed; `mode` comes from the container's
-    /// `Tty` flag, never from the bytes.
+    /// The body as a stdcopy stream (logs), demultiplexed by the connection's exchange;
+    /// `mode` comes from the container's `Tty` flag, never from the bytes.
     pub fn demux(self, mode: Mode) -> Demux<ResponseBody> {
-        Demux::new(self.body, mode)
+        let mut body = self.body;
+        if let Some(conn) = &mut body.conn {
+            if let Err(e) = conn.set_body_mode(BodyMode::Stdcopy(mode)) {
+                body.fail(e);
+            }
+        }
+        let frames = Frames {
+            next: ResponseBody::next_frame,
+            bytes: ResponseBody::frame_bytes,
+        };
+        Demux::from_exchange(body, mode, frames)
     }
 
     /// The body alone.
@@ -209,26 +211,18 @@ impl Read for Response {
     }
 }
 
-/// The body of a [`Response`]: a `Read` that drives the core decoder over the connection.
+/// The body of a [`Response`]: a `Read` that drives the connection's exchange.
 ///
 /// Returns `Ok(0)` only at the true end of the body. An error (truncated body, timeout,
 /// protocol violation) is returned as an `io::Error` (kind `UnexpectedEof`, `TimedOut` or
 /// `InvalidData`) carrying the crate's [`Error`]; [`Error::from_io`] recovers it. After an
 /// error every read fails again: an error never turns into a clean end.
 pub struct ResponseBody {
-    state: Option<State>,
+    /// The connection, until the body ended (or failed).
+    conn: Option<Conn>,
     inner: Arc<Inner>,
     /// Set after an error: later reads fail again instead of looking like EOF.
     failed: Option<String>,
-}
-
-struct State {
-    conn: Conn,
-    decoder: ResponseDecoder,
-    /// Buffer positions of body data the decoder delivered and the reader has not taken yet.
-    pending: (usize, usize),
-    request_complete: bool,
-    idle: Duration,
     /// The body's `Content-Length`, when it has one (sizes the buffer of a whole-body read).
     length: Option<u64>,
 }
@@ -236,32 +230,23 @@ struct State {
 impl std::fmt::Debug for ResponseBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseBody")
-            .field("open", &self.state.is_some())
+            .field("open", &self.conn.is_some())
             .field("failed", &self.failed)
             .finish()
     }
 }
 
-/// What one decode step gave, without borrowing the buffer.
-enum Step {
-    Data(usize, usize),
-    NeedMore,
-    Skip,
-    End,
-    Odd,
-}
-
 impl ResponseBody {
     /// Sets the idle timeout for the rest of this body.
     pub fn set_idle_timeout(&mut self, timeout: Duration) {
-        if let Some(st) = &mut self.state {
-            st.idle = timeout;
+        if let Some(conn) = &mut self.conn {
+            conn.set_idle_timeout(timeout);
         }
     }
 
     /// True once the whole body has been read.
     pub fn is_finished(&self) -> bool {
-        self.state.is_none() && self.failed.is_none()
+        self.conn.is_none() && self.failed.is_none()
     }
 
     /// Reads body bytes into `out`; `Ok(0)` only at the end of the body.
@@ -289,6 +274,13 @@ impl ResponseBody {
         }
     }
 
+    /// Remembers an error (later calls fail again) and closes the connection.
+    fn fail(&mut self, e: Error) -> Error {
+        self.failed = Some(e.to_string());
+        self.conn = None;
+        e
+    }
+
     /// The next piece of body data, at most `max` bytes (`max` > 0), borrowed from the
     /// connection's buffer and taken (the next call moves on); `None` at the end of the body.
     /// An error is remembered: later calls fail again.
@@ -297,92 +289,93 @@ impl ResponseBody {
         match self.advance() {
             Ok(true) => {}
             Ok(false) => return Ok(None),
-            Err(e) => {
-                self.failed = Some(e.to_string());
-                self.state = None;
-                return Err(e);
-            }
+            Err(e) => return Err(self.fail(e)),
         }
-        let Some(st) = &mut self.state else {
-            return Ok(None);
-        };
-        let (p0, p1) = st.pending;
-        let end = p1.min(p0.saturating_add(max));
-        st.pending.0 = end;
-        Ok(Some(st.conn.buffered(p0, end)))
+        Ok(self.conn.as_mut().map(|conn| conn.take_pending(max)))
     }
 
-    /// Drives the decoder (reading from the socket as needed) until body data is pending:
+    /// Drives the exchange (reading from the socket as needed) until body data is pending:
     /// true, or the body ended: false.
     fn advance(&mut self) -> Result<bool> {
         loop {
-            let Some(st) = &mut self.state else {
+            let Some(conn) = &mut self.conn else {
                 return Ok(false);
             };
-            let (p0, p1) = st.pending;
-            if p0 < p1 {
+            if conn.has_pending() {
                 return Ok(true);
             }
-            let eof = st.conn.eof();
-            let (consumed, step) = {
-                let input = st.conn.unread();
-                let d = if eof {
-                    st.decoder.decode_eof(input)?
-                } else {
-                    st.decoder.decode(input)?
-                };
-                let step = match d.event {
-                    Event::Data(data) => {
-                        // The core puts data at the tail of what it consumed.
-                        let end = st.conn.position() + d.consumed;
-                        Step::Data(end - data.len(), end)
-                    }
-                    Event::NeedMore => Step::NeedMore,
-                    Event::Trailers(_) => Step::Skip,
-                    Event::End { .. } => Step::End,
-                    _ => Step::Odd,
-                };
-                (d.consumed, step)
-            };
-            st.conn.consume(consumed);
-            match step {
-                Step::Data(a, b) => st.pending = (a, b),
-                Step::Skip => {}
-                Step::NeedMore => {
-                    let idle = st.idle;
-                    st.conn.fill(idle, TimeoutKind::Idle)?;
-                }
+            match conn.next_event()? {
+                Step::Data | Step::Skip => {}
                 Step::End => {
-                    self.finish_clean();
+                    self.finish();
                     return Ok(false);
                 }
-                Step::Odd => {
+                Step::Head { .. } | Step::NeedMore => {
                     return Err(Error::Unexpected(
                         "a second response head inside a body".into(),
+                    ))
+                }
+                Step::Message(..) | Step::Part(..) | Step::Frame(..) | Step::SystemError(..) => {
+                    return Err(Error::Unexpected(
+                        "the body is read as messages or frames, not as bytes".into(),
                     ))
                 }
             }
         }
     }
 
-    /// The body is complete: return the connection to the pool if it is clean.
-    fn finish_clean(&mut self) {
-        if let Some(st) = self.state.take() {
-            if st.decoder.is_reusable() && st.request_complete {
-                self.inner.checkin(st.conn);
+    /// The next piece of a stdcopy frame (the body's mode set by [`Response::demux`]);
+    /// `None` at the end of the body.
+    fn next_frame(&mut self) -> Result<Option<Piece>> {
+        self.check_failed()?;
+        loop {
+            let Some(conn) = &mut self.conn else {
+                return Ok(None);
+            };
+            let step = match conn.next_event() {
+                Ok(step) => step,
+                Err(e) => return Err(self.fail(e)),
+            };
+            match step {
+                Step::Frame(kind, start, end) => return Ok(Some(Piece::Data(kind, start, end))),
+                Step::SystemError(start, end, frame_end) => {
+                    return Ok(Some(Piece::SystemError(start, end, frame_end)))
+                }
+                Step::Skip => {}
+                Step::End => {
+                    self.finish();
+                    return Ok(None);
+                }
+                _ => {
+                    let e = Error::Unexpected("a stdcopy stream delivered otherwise".into());
+                    return Err(self.fail(e));
+                }
             }
         }
     }
 
-    /// Reads the whole body, up to the client's `max_body`: the decoder's data pieces are
+    /// The bytes of a piece [`next_frame`](Self::next_frame) handed out.
+    fn frame_bytes(&self, start: usize, end: usize) -> &[u8] {
+        self.conn
+            .as_ref()
+            .map_or(&[][..], |conn| conn.buffered(start, end))
+    }
+
+    /// The body is complete: the connection goes back to the pool if its exchange says it may
+    /// carry another request.
+    fn finish(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.inner.checkin(conn);
+        }
+    }
+
+    /// Reads the whole body, up to the client's `max_body`: the exchange's data pieces are
     /// copied straight from the connection's buffer into one `Vec`, sized by the
     /// `Content-Length` when there is one.
     pub(crate) fn read_capped(&mut self) -> Result<Vec<u8>> {
         let cap = self.inner.cfg.max_body;
         let hint = self
-            .state
-            .as_ref()
-            .and_then(|st| st.length)
+            .length
             .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX).min(cap));
         let mut out = Vec::with_capacity(hint);
         loop {
@@ -390,7 +383,7 @@ impl ResponseBody {
                 return Ok(out);
             };
             if out.len() + data.len() > cap {
-                self.state = None;
+                self.conn = None;
                 return Err(Error::Unexpected(format!(
                     "response body larger than the {cap}-byte cap (read it as a stream, or \
                      raise ClientBuilder::max_body)"
@@ -404,13 +397,13 @@ impl ResponseBody {
     /// reused; a longer body, or any error, just closes the connection.
     pub(crate) fn discard(&mut self) {
         let mut total = 0usize;
-        while self.state.is_some() && total <= MAX_ERROR_BODY {
+        while self.conn.is_some() && total <= MAX_ERROR_BODY {
             match self.next_piece(4096) {
                 Ok(Some(data)) => total += data.len(),
                 Ok(None) | Err(_) => break,
             }
         }
-        self.state = None;
+        self.conn = None;
     }
 }
 
@@ -424,35 +417,24 @@ impl Drop for ResponseBody {
     /// If the rest of the response is already buffered (a 204, a short body the caller did not
     /// read), finish it without I/O so the connection can be reused; otherwise close it.
     fn drop(&mut self) {
-        let Some(st) = &mut self.state else {
+        let Some(conn) = &mut self.conn else {
             return;
         };
         loop {
-            let (consumed, step) = {
-                let input = st.conn.unread();
-                let Ok(d) = st.decoder.decode(input) else {
-                    return;
-                };
-                let step = match d.event {
-                    Event::Data(_) | Event::Trailers(_) => Step::Skip,
-                    Event::End { .. } => Step::End,
-                    _ => Step::NeedMore,
-                };
-                (d.consumed, step)
-            };
-            st.conn.consume(consumed);
-            match step {
-                Step::Skip => {}
-                Step::End => break,
+            let _ = conn.take_pending(usize::MAX);
+            match conn.step() {
+                Ok(Step::Data | Step::Skip) => {}
+                Ok(Step::End) => break,
                 _ => return,
             }
         }
-        self.finish_clean();
+        self.finish();
     }
 }
 
 /// An iterator of the JSON messages of a streaming body (events, stats, build and import
-/// progress), split by the core's [`JsonSplitter`] whatever the HTTP chunking.
+/// progress), split by the connection's exchange (the core's JSON splitter) whatever the HTTP
+/// chunking; each message is parsed where it lies in the connection's buffer.
 ///
 /// A message carrying `"error"`/`"errorDetail"` is returned as [`Error::Stream`] with the
 /// daemon's text. After any error the iterator ends.
@@ -472,10 +454,7 @@ impl Drop for ResponseBody {
 /// ```
 pub struct JsonMessages {
     body: ResponseBody,
-    splitter: JsonSplitter,
-    buf: Vec<u8>,
-    pos: usize,
-    end: usize,
+    /// A message that arrived in pieces, assembled.
     partial: Vec<u8>,
     done: bool,
 }
@@ -490,14 +469,15 @@ impl std::fmt::Debug for JsonMessages {
 }
 
 impl JsonMessages {
-    fn new(body: ResponseBody) -> JsonMessages {
-        let cap = body.inner.cfg.max_json_message;
+    /// The rest of `body` as JSON messages: the exchange splits from the first byte not read.
+    fn new(mut body: ResponseBody) -> JsonMessages {
+        if let Some(conn) = &mut body.conn {
+            if let Err(e) = conn.set_body_mode(BodyMode::Json) {
+                body.fail(e);
+            }
+        }
         JsonMessages {
             body,
-            splitter: JsonSplitter::new(cap),
-            buf: vec![0; 16 * 1024],
-            pos: 0,
-            end: 0,
             partial: Vec::new(),
             done: false,
         }
@@ -509,39 +489,44 @@ impl JsonMessages {
         self.body.set_idle_timeout(timeout);
     }
 
-    /// The next message as raw bytes, or `None` at the end of the stream. In-band errors are
-    /// not checked here.
-    fn next_raw(&mut self) -> Result<Option<Vec<u8>>> {
+    /// The next message, parsed, or `None` at the end of the stream. In-band errors are not
+    /// checked here.
+    fn next_value(&mut self) -> Result<Option<serde_json::Value>> {
+        self.body.check_failed()?;
         loop {
-            if self.pos < self.end {
-                let input = self.buf.get(self.pos..self.end).unwrap_or(&[]);
-                let scan = self.splitter.scan(input)?;
-                let base = self.pos;
-                self.pos += scan.consumed;
-                if let Some(r) = scan.message {
-                    let piece = self.buf.get(base + r.start..base + r.end).unwrap_or(&[]);
-                    if scan.continued {
-                        self.partial.extend_from_slice(piece);
-                        return Ok(Some(std::mem::take(&mut self.partial)));
-                    }
-                    return Ok(Some(piece.to_vec()));
-                }
-                if let Some(r) = scan.partial {
-                    let piece = self.buf.get(base + r.start..base + r.end).unwrap_or(&[]);
-                    self.partial.extend_from_slice(piece);
-                }
-                continue;
-            }
-            self.pos = 0;
-            self.end = 0;
-            let n = self.body.read_inner(&mut self.buf)?;
-            if n == 0 {
-                self.splitter.finish()?;
+            let Some(conn) = &mut self.body.conn else {
                 return Ok(None);
+            };
+            let step = match conn.next_event() {
+                Ok(step) => step,
+                Err(e) => return Err(self.body.fail(e)),
+            };
+            match step {
+                Step::Message(start, end) => return parse(conn.buffered(start, end)).map(Some),
+                Step::Part(start, end, complete) => {
+                    self.partial.extend_from_slice(conn.buffered(start, end));
+                    if complete {
+                        let value = parse(&self.partial);
+                        self.partial.clear();
+                        return value.map(Some);
+                    }
+                }
+                Step::Skip => {}
+                Step::End => {
+                    self.body.finish();
+                    return Ok(None);
+                }
+                _ => {
+                    let e = Error::Unexpected("a JSON stream delivered otherwise".into());
+                    return Err(self.body.fail(e));
+                }
             }
-            self.end = n;
         }
     }
+}
+
+fn parse(raw: &[u8]) -> Result<serde_json::Value> {
+    serde_json::from_slice(raw).map_err(|e| Error::json("parsing a message of the stream", e))
 }
 
 /// The in-band error text of a stream message, if it is one.
@@ -566,17 +551,15 @@ impl Iterator for JsonMessages {
         if self.done {
             return None;
         }
-        let item = match self.next_raw() {
+        let item = match self.next_value() {
             Ok(None) => {
                 self.done = true;
                 return None;
             }
-            Ok(Some(raw)) => serde_json::from_slice::<serde_json::Value>(&raw)
-                .map_err(|e| Error::json("parsing a message of the stream", e))
-                .and_then(|v| match inband_error(&v) {
-                    Some(message) => Err(Error::Stream { message }),
-                    None => Ok(v),
-                }),
+            Ok(Some(v)) => match inband_error(&v) {
+                Some(message) => Err(Error::Stream { message }),
+                None => Ok(v),
+            },
             Err(e) => Err(e),
         };
         if item.is_err() {

@@ -117,6 +117,37 @@ fn blocking_fault_json_stream_truncated() {
 }
 
 #[test]
+fn blocking_fault_json_messages_after_part_of_the_body_was_read() {
+    // Two messages in one chunk: the first read through `Read`, the rest as messages (the
+    // bytes of the chunk not read yet are split by the exchange too).
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::write(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+             10\r\n{\"n\":1}\n{\"n\":2}\n\r\n8\r\n{\"n\":3}\n\r\n0\r\n\r\n",
+        ),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+    ]);
+    let docker = client(&server);
+    let mut resp = docker
+        .request("GET", "/events", &[], &[], &[], Body::empty())
+        .unwrap();
+    let mut first = [0u8; 8];
+    resp.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"{\"n\":1}\n");
+    let rest: Vec<_> = resp.json_messages().collect::<Result<_, _>>().unwrap();
+    assert_eq!(
+        rest,
+        [serde_json::json!({"n": 2}), serde_json::json!({"n": 3})]
+    );
+    // The stream ended cleanly: the connection is reused.
+    assert_eq!(docker.ping().unwrap().body, "OK");
+    finished(&server);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
 fn blocking_fault_head_timeout() {
     let server = FaultServer::start(vec![Step::ReadRequest, Step::Hang]);
     let docker = Client::builder()
@@ -420,6 +451,27 @@ fn blocking_fault_early_answer_stops_the_upload() {
     assert!(sent < 64 << 20, "the upload went on: {sent} bytes");
 }
 
+#[test]
+fn blocking_fault_write_timeout_when_the_daemon_stops_reading() {
+    // The daemon reads the head of an upload and then nothing: once the socket buffers are
+    // full, no request byte moves, and the write timeout (not the idle one) fires.
+    let server = FaultServer::start(vec![Step::ReadHead, Step::Hang]);
+    let docker = Client::builder()
+        .socket(server.path())
+        .api_version(ApiVersion::new(1, 41))
+        .idle_timeout(Duration::from_secs(30))
+        .write_timeout(Duration::from_millis(300))
+        .build();
+    let tar = ZeroFileTar::new("big", 256 << 20);
+    let started = Instant::now();
+    let err = docker
+        .import_image(tar, "docksock-test/stalled", "x")
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(TimeoutKind::Write)), "{err:?}");
+    assert!(err.to_string().contains("write_timeout"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
 const UPGRADED: &[u8] =
     b"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n\
 Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
@@ -476,6 +528,50 @@ fn blocking_fault_hijack_keeps_bytes_after_the_head() {
         received.ends_with(b"\r\n\r\ninput"),
         "stdin after the request"
     );
+}
+
+#[test]
+fn blocking_fault_logs_frames_across_chunks_then_reuse() {
+    // A stdout frame cut across two chunks, then a stderr frame, dripped: the exchange splits
+    // the frames whatever the chunking, and the connection is reused after the body.
+    let mut frames = frame(1, b"hello ");
+    frames.extend(frame(2, b"oops"));
+    let (a, b) = frames.split_at(5);
+    let mut body =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n\
+                     Transfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    for piece in [a, b] {
+        body.extend(format!("{:x}\r\n", piece.len()).into_bytes());
+        body.extend_from_slice(piece);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::drip(body, Duration::from_millis(1)),
+        Step::ReadRequest,
+        Step::Write(dockerd_ping_response()),
+    ]);
+    let docker = client(&server);
+    let opts = docksock::LogsOptions {
+        stdout: true,
+        stderr: true,
+        tty: Some(false),
+        ..Default::default()
+    };
+    let out = docker
+        .container_logs("c1", &opts)
+        .unwrap()
+        .collect_output()
+        .unwrap();
+    assert_eq!(
+        (&out.stdout[..], &out.stderr[..]),
+        (&b"hello "[..], &b"oops"[..])
+    );
+    assert_eq!(docker.ping().unwrap().body, "OK");
+    finished(&server);
+    assert_eq!(server.connections(), 1);
 }
 
 #[test]

@@ -30,7 +30,7 @@ use core::time::Duration;
 use crate::encode::BodyEncoder;
 use crate::json::JsonSplitter;
 use crate::stdcopy::Demuxer;
-use crate::timeout::TimeoutKind;
+use crate::timeout::{Timeout, TimeoutKind};
 use crate::{Error, MisuseError, PeerError, ResponseDecoder};
 
 pub use event::{Decoded, Event, Failed, Failure, UpgradeKind};
@@ -440,6 +440,67 @@ impl Exchange {
     pub fn set_replayable(&mut self, id: RequestId, replayable: bool) -> Result<(), Error> {
         let entry = self.queue.find_mut(id).ok_or(MisuseError::UnknownRequest)?;
         entry.req.replayable = replayable;
+        Ok(())
+    }
+
+    /// Changes how the rest of the front response's body (or raw stream) is delivered, for an
+    /// adapter whose caller chooses the mode after seeing the head (a body read as a JSON
+    /// message stream once the status is known). Unlike the mode given at
+    /// [`start`](Self::start), which applies to a 2xx response only, this applies whatever the
+    /// status.
+    ///
+    /// The body must be delivered plainly so far ([`BodyMode::Bytes`]): there is no splitter
+    /// state to lose. `unread` is how many bytes at the end of the last [`Event::Data`] (or
+    /// [`Event::Raw`]) the adapter has not used: it keeps them and hands them again as the
+    /// start of the next input, where they are split in the new mode.
+    ///
+    /// # Errors
+    ///
+    /// [`MisuseError::UnknownRequest`] when `id` is not the request whose body is being read;
+    /// [`MisuseError::InvalidState`] when its body is split already (in another mode than
+    /// `Bytes`). Nothing changes then.
+    pub fn set_body_mode(
+        &mut self,
+        id: RequestId,
+        mode: BodyMode,
+        unread: usize,
+    ) -> Result<(), Error> {
+        if self.front() != Some(id) || matches!(self.conn, Conn::Done(_)) {
+            return Err(MisuseError::UnknownRequest.into());
+        }
+        let split = match mode {
+            BodyMode::Bytes => Split::Plain,
+            BodyMode::Json => Split::Json(JsonSplitter::new(self.config.max_json_message)),
+            BodyMode::Stdcopy(m) => Split::Stdcopy(Demuxer::new(m)),
+        };
+        self.read = match self.read {
+            Read::Body(Split::Plain) if self.pending_body == 0 => Read::Body(split),
+            Read::Stream(Split::Plain) if self.pending_body == 0 => Read::Stream(split),
+            _ => return Err(MisuseError::InvalidState.into()),
+        };
+        self.pending_body = unread;
+        Ok(())
+    }
+
+    /// Sets request `id`'s idle timeout (resolved against the connection's), for a caller
+    /// that raises or lowers it on an open stream. When its body or raw stream is being read,
+    /// the idle deadline starts again from `now` with the new duration.
+    ///
+    /// # Errors
+    ///
+    /// [`MisuseError::UnknownRequest`].
+    pub fn set_idle_timeout(
+        &mut self,
+        id: RequestId,
+        timeout: Timeout,
+        now: Duration,
+    ) -> Result<(), Error> {
+        let idle = timeout.resolve(self.config.timeouts.idle);
+        let entry = self.queue.find_mut(id).ok_or(MisuseError::UnknownRequest)?;
+        entry.idle_timeout = idle;
+        if self.front() == Some(id) {
+            self.restart_idle(now);
+        }
         Ok(())
     }
 

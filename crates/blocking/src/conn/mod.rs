@@ -1,0 +1,561 @@
+//! One connection to the daemon: the socket, the read buffer, and the core's
+//! [`Exchange`] that owns every rule of the connection (what the bytes mean, when it may be
+//! reused, whether a failed request may be retried, when it has waited too long).
+//!
+//! This module is the blocking I/O loop around the exchange (the socket side is in `socket`,
+//! the request and decoding side here): a read or a write blocks at most
+//! until the exchange's earliest deadline ([`Exchange::poll_timeout`]), computed again before
+//! every system call from that absolute deadline, so an interrupted call (`EINTR`), a partial
+//! read or a partial write never extends it; when it has come, [`Exchange::handle_timeout`]
+//! fails the connection with the timeout's kind.
+//!
+//! The buffer holds the bytes received and not consumed yet, `buf[pos..end]`; the exchange is
+//! given that slice, and what it consumes is dropped by advancing `pos`. Body bytes it hands
+//! out stay in the buffer (`pending`) until the reader takes them; [`Conn::fill`] reads more
+//! after `end`, compacting or (for a long head or trailer section) growing the buffer first.
+//!
+//! Outside [`Conn::fill`] the exchange is told reading is paused: a caller that takes its time
+//! between two reads of a body is not a silent daemon, so the head and idle deadlines only
+//! run while the client waits for bytes (the idle one starts again with each wait).
+
+use std::io;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use docksock_proto::encode::ChunkFrame;
+use docksock_proto::exchange::{BodyMode, Config, Event, Exchange, Failure, Request, RequestId};
+use docksock_proto::stdcopy::StreamKind;
+use docksock_proto::timeout::{Timeout, TimeoutKind};
+use docksock_proto::PeerError;
+
+use crate::error::{Error, Result};
+use crate::headers::OwnedHead;
+
+mod socket;
+
+use socket::is_timeout_error;
+
+/// Bytes asked for per read, and the initial buffer size.
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
+
+/// The socket path, shared by every connection for error messages.
+pub(crate) type SharedPath = Arc<Path>;
+
+/// The largest encode buffer kept with an idle connection; a larger one (a request with a big
+/// inline body) is freed after use.
+const MAX_KEPT_WBUF: usize = 16 * 1024;
+
+/// Where the read side is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadSide {
+    Open,
+    /// The peer closed (a read returned 0).
+    Eof,
+    /// A read failed; the bytes received before are still decoded.
+    Failed,
+}
+
+/// A socket timeout as last set (`None`: never set).
+type SocketTimeout = Option<Option<Duration>>;
+
+/// What one call of the exchange gave, without borrowing the buffer.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Read more.
+    NeedMore,
+    /// The response head; `upgraded`: the connection is now the request's raw stream.
+    Head { head: OwnedHead, upgraded: bool },
+    /// Body (or raw stream) bytes, now [`pending`](Conn::take_pending).
+    Data,
+    /// A whole JSON message at `buf[start..end]` ([`BodyMode::Json`]).
+    Message(usize, usize),
+    /// A piece of a JSON message that spans reads, at `buf[start..end]`; the message is
+    /// whole with the piece that says `complete`.
+    Part(usize, usize, bool),
+    /// A piece of a stdout/stderr frame at `buf[start..end]` ([`BodyMode::Stdcopy`]).
+    Frame(StreamKind, usize, usize),
+    /// A piece of the daemon's stream-3 error text at `buf[start..end]`; `true` when the
+    /// frame ends with it.
+    SystemError(usize, usize, bool),
+    /// The response (or raw stream) ended.
+    End,
+    /// Nothing to hand out (trailers).
+    Skip,
+}
+
+/// One connection: the socket, its read buffer and its exchange (see the module docs).
+pub(crate) struct Conn {
+    stream: UnixStream,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Body bytes handed out by the exchange and not taken by the reader yet:
+    /// `buf[pending.0..pending.1]`, always just before `pos`.
+    pending: (usize, usize),
+    read: ReadSide,
+    write_failed: bool,
+    /// The socket error met reading or writing, reported for the failure it causes.
+    io_error: Option<Error>,
+    /// Every rule of the connection. Boxed: it moves with the connection in and out of the
+    /// pool, and is allocated once per connection.
+    exchange: Box<Exchange>,
+    /// The exchange's clock origin.
+    origin: Instant,
+    /// The time of the last clock reading, taken around every I/O: decoding does none, so
+    /// it goes by this one.
+    last: Duration,
+    /// The request being answered, and the number of the next one.
+    current: RequestId,
+    next_id: u64,
+    read_timeout: SocketTimeout,
+    write_timeout: SocketTimeout,
+    /// The buffer requests are encoded into, kept with the connection and reused by the next
+    /// request on it (see [`take_wbuf`](Self::take_wbuf)).
+    wbuf: Vec<u8>,
+    /// The buffer never grows past this (a head or trailer section at the decoder's limit, plus
+    /// one read).
+    max_buf: usize,
+    path: SharedPath,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("path", &self.path)
+            .field("buffered", &(self.end - self.pos))
+            .field("read", &self.read)
+            .field("exchange", &self.exchange)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conn {
+    /// Connects to `path`, mapping the usual failures to messages a person can act on. The
+    /// exchange's clock starts at `started` (before the connect): its connect deadline fails
+    /// the first request when the connect itself took too long.
+    ///
+    /// A Unix-socket `connect` completes or fails at once, except when the daemon's accept
+    /// backlog is full; std offers no way to bound that wait.
+    pub(crate) fn connect(
+        path: &SharedPath,
+        max_buf: usize,
+        config: Config,
+        started: Instant,
+    ) -> Result<Conn> {
+        let stream = UnixStream::connect(path).map_err(|e| connect_error(path, e))?;
+        Ok(Conn::new(stream, path, max_buf, config, started))
+    }
+
+    fn new(
+        stream: UnixStream,
+        path: &SharedPath,
+        max_buf: usize,
+        config: Config,
+        origin: Instant,
+    ) -> Conn {
+        let mut exchange = Box::new(Exchange::new(config, Duration::ZERO));
+        exchange.set_read_paused(true, Duration::ZERO);
+        Conn {
+            stream,
+            buf: vec![0; READ_CHUNK],
+            pos: 0,
+            end: 0,
+            pending: (0, 0),
+            read: ReadSide::Open,
+            write_failed: false,
+            io_error: None,
+            exchange,
+            origin,
+            last: Duration::ZERO,
+            current: RequestId::new(0),
+            next_id: 1,
+            read_timeout: None,
+            write_timeout: None,
+            wbuf: Vec::new(),
+            max_buf: max_buf.max(READ_CHUNK),
+            path: Arc::clone(path),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn stream(&self) -> &UnixStream {
+        &self.stream
+    }
+
+    /// Time on the exchange's clock, now (kept as the time of the last I/O).
+    fn clock(&mut self) -> Duration {
+        self.last = self.origin.elapsed();
+        self.last
+    }
+
+    // ----- requests --------------------------------------------------------------------------
+
+    /// Starts a request whose first `queued` bytes (head, and a `Content-Length` body) the
+    /// caller writes next with [`write_all`](Self::write_all).
+    pub(crate) fn start(&mut self, request: Request, queued: usize) -> Result<()> {
+        let id = RequestId::new(self.next_id);
+        let now = self.clock();
+        self.exchange.start(id, request, queued, now)?;
+        self.next_id += 1;
+        self.current = id;
+        Ok(())
+    }
+
+    /// Frames `len` bytes of the streamed body and reports them queued: the chunk-size line
+    /// and the suffix to write around the data. Once a byte of a one-shot source is taken, the
+    /// request may not be sent again.
+    pub(crate) fn frame_body(&mut self, len: usize) -> Result<ChunkFrame> {
+        let id = self.current;
+        self.exchange.set_replayable(id, false)?;
+        let frame = self.exchange.body_encoder(id)?.frame(len)?;
+        let now = self.clock();
+        self.exchange.queued(id, len + frame.overhead(), now)?;
+        Ok(frame)
+    }
+
+    /// Ends the streamed body: the bytes to write last, reported queued.
+    pub(crate) fn finish_body(&mut self) -> Result<&'static [u8]> {
+        let id = self.current;
+        let end = self.exchange.body_encoder(id)?.finish()?;
+        let now = self.clock();
+        self.exchange.queued(id, end.len(), now)?;
+        Ok(end)
+    }
+
+    /// Writes stdin bytes to the raw stream of an upgraded request.
+    pub(crate) fn write_stream(&mut self, data: &[u8]) -> Result<()> {
+        let id = self.exchange.stream_input()?;
+        let now = self.clock();
+        self.exchange.queued(id, data.len(), now)?;
+        if self.write_all(data)? {
+            return Ok(());
+        }
+        Err(self.io_error.take().unwrap_or_else(|| {
+            Error::io(
+                format!("writing to {}", self.path.display()),
+                io::ErrorKind::BrokenPipe.into(),
+            )
+        }))
+    }
+
+    /// The raw stream's input is closed (the caller shut the socket's write side).
+    pub(crate) fn close_stream_input(&mut self) {
+        let _ = self.exchange.close_stream_input();
+    }
+
+    /// Changes how the rest of the body is delivered (see [`Exchange::set_body_mode`]): the
+    /// bytes handed out and not taken yet are given to the exchange again.
+    pub(crate) fn set_body_mode(&mut self, mode: BodyMode) -> Result<()> {
+        let (start, end) = self.pending;
+        debug_assert!(start == end || end == self.pos, "pending bytes end at pos");
+        self.exchange
+            .set_body_mode(self.current, mode, end - start)?;
+        if start < end {
+            self.pos = start;
+        }
+        self.pending = (0, 0);
+        Ok(())
+    }
+
+    /// Sets the idle timeout of the request being answered (from now on).
+    pub(crate) fn set_idle_timeout(&mut self, timeout: Duration) {
+        let now = self.clock();
+        let _ = self
+            .exchange
+            .set_idle_timeout(self.current, Timeout::After(timeout), now);
+    }
+
+    /// Whether the request that just failed may be sent again on a fresh connection (the
+    /// exchange's retry rule).
+    pub(crate) fn may_retry(&self) -> bool {
+        self.exchange.may_retry()
+    }
+
+    /// Whether the connection may carry another request. Bytes received after the response,
+    /// or the peer's close, are given to the exchange first: they are its to judge.
+    pub(crate) fn is_reusable(&mut self) -> bool {
+        if self.pos < self.end || self.read != ReadSide::Open {
+            let _ = self.step();
+        }
+        self.exchange.is_reusable()
+    }
+
+    // ----- reading ---------------------------------------------------------------------------
+
+    /// Decodes the bytes received (no I/O): one event.
+    pub(crate) fn step(&mut self) -> Result<Step> {
+        let now = self.last;
+        let base = self.pos;
+        let input = self.buf.get(self.pos..self.end).unwrap_or(&[]);
+        let result = if self.read == ReadSide::Open {
+            self.exchange.decode(input, now)
+        } else {
+            self.exchange.decode_eof(input, now)
+        };
+        let Ok(decoded) = result else {
+            return Err(self.failure());
+        };
+        let end = base + decoded.consumed;
+        // The exchange puts every slice at the tail of what it consumed.
+        let at = |len: usize| end - len;
+        let step = match decoded.event {
+            Event::NeedMore => Step::NeedMore,
+            Event::Head { head, .. } => Step::Head {
+                head: OwnedHead::new(&head),
+                upgraded: false,
+            },
+            Event::Upgraded { head, .. } => Step::Head {
+                head: OwnedHead::new(&head),
+                upgraded: true,
+            },
+            Event::Data { data, .. } | Event::Raw { data, .. } => {
+                self.pending = (at(data.len()), end);
+                Step::Data
+            }
+            Event::Message { message, .. } => Step::Message(at(message.len()), end),
+            Event::MessagePart { part, complete, .. } => Step::Part(at(part.len()), end, complete),
+            Event::Frame { stream, data, .. } => Step::Frame(stream, at(data.len()), end),
+            Event::SystemError {
+                text, frame_end, ..
+            } => Step::SystemError(at(text.len()), end, frame_end),
+            Event::End { .. } | Event::Closed => Step::End,
+            _ => Step::Skip,
+        };
+        self.pos = end;
+        Ok(step)
+    }
+
+    /// The next event, reading from the socket as needed.
+    pub(crate) fn next_event(&mut self) -> Result<Step> {
+        loop {
+            match self.step()? {
+                Step::NeedMore if self.read != ReadSide::Open => {
+                    // The exchange always answers at the end of the input.
+                    return Err(Error::Unexpected(
+                        "the connection ended and the response did not".into(),
+                    ));
+                }
+                Step::NeedMore => self.fill()?,
+                step => return Ok(step),
+            }
+        }
+    }
+
+    /// The response head, if the bytes received hold it (no I/O).
+    pub(crate) fn poll_head(&mut self) -> Result<Option<(OwnedHead, bool)>> {
+        loop {
+            match self.step()? {
+                Step::NeedMore => return Ok(None),
+                Step::Head { head, upgraded } => return Ok(Some((head, upgraded))),
+                Step::Skip => {}
+                _ => {
+                    return Err(Error::Unexpected(
+                        "body event before the response head".into(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The response head, reading until it is whole.
+    pub(crate) fn read_head(&mut self) -> Result<(OwnedHead, bool)> {
+        loop {
+            if let Some(head) = self.poll_head()? {
+                return Ok(head);
+            }
+            if self.read != ReadSide::Open {
+                return Err(Error::Unexpected(
+                    "the connection ended before the response head".into(),
+                ));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// True when body bytes wait to be taken.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.pending.0 < self.pending.1
+    }
+
+    /// Takes up to `max` pending body bytes.
+    pub(crate) fn take_pending(&mut self, max: usize) -> &[u8] {
+        let (start, end) = self.pending;
+        let stop = end.min(start.saturating_add(max));
+        self.pending.0 = stop;
+        self.buf.get(start..stop).unwrap_or(&[])
+    }
+
+    /// The buffer bytes `start..end` (positions from a [`Step`]).
+    pub(crate) fn buffered(&self, start: usize, end: usize) -> &[u8] {
+        self.buf.get(start..end).unwrap_or(&[])
+    }
+
+    /// The encode buffer, emptied, for the next request on this connection (the connection
+    /// keeps an empty one until [`set_wbuf`](Self::set_wbuf) gives it back).
+    pub(crate) fn take_wbuf(&mut self) -> Vec<u8> {
+        let mut buf = std::mem::take(&mut self.wbuf);
+        buf.clear();
+        buf
+    }
+
+    /// Keeps `buf` as the encode buffer for the next request (unless it grew large).
+    pub(crate) fn set_wbuf(&mut self, buf: Vec<u8>) {
+        if buf.capacity() <= MAX_KEPT_WBUF {
+            self.wbuf = buf;
+        }
+    }
+
+    // ----- failures ---------------------------------------------------------------------------
+
+    /// The error for the failure that closed the exchange (the requests it leaves unanswered
+    /// are drained).
+    fn failure(&mut self) -> Error {
+        let mut failure = self.exchange.failure();
+        while let Some(failed) = self.exchange.poll_failed() {
+            if failed.id == self.current {
+                failure = Some(failed.failure);
+            }
+        }
+        match failure {
+            Some(Failure::Timeout(kind)) => Error::Timeout(kind),
+            Some(Failure::Peer(PeerError::UnexpectedEof | PeerError::ClosedBeforeResponse))
+                if self.io_error.is_some() =>
+            {
+                self.take_io_error()
+            }
+            Some(Failure::Peer(p)) => Error::Protocol(p.into()),
+            Some(Failure::Io { .. }) => self.take_io_error(),
+            Some(Failure::Misuse(m)) => Error::Protocol(m.into()),
+            Some(other) => Error::Unexpected(format!("the connection failed: {other}")),
+            None => Error::Unexpected("the connection was closed".into()),
+        }
+    }
+
+    fn take_io_error(&mut self) -> Error {
+        self.io_error.take().unwrap_or_else(|| {
+            Error::io(
+                format!("using {}", self.path.display()),
+                io::Error::other("the connection failed"),
+            )
+        })
+    }
+}
+
+/// An actionable error for a failed connect.
+fn connect_error(path: &Path, e: io::Error) -> Error {
+    let p = path.display();
+    let hint = match e.kind() {
+        io::ErrorKind::NotFound => {
+            let candidates = crate::config::socket_candidates();
+            if candidates.iter().any(|c| c == path) {
+                // The discovered default: say every path that was looked at.
+                let tried: Vec<String> =
+                    candidates.iter().map(|c| c.display().to_string()).collect();
+                Some(format!(
+                    "no Docker socket at {p} (looked for {}): is dockerd (or podman system \
+                     service) running?",
+                    tried.join(", ")
+                ))
+            } else {
+                Some(format!("no Docker socket at {p}: is dockerd running?"))
+            }
+        }
+        io::ErrorKind::PermissionDenied => Some(format!(
+            "permission denied on {p}: add your user to the docker group or run as root"
+        )),
+        io::ErrorKind::ConnectionRefused => {
+            Some(format!("nothing is listening on {p} (stale socket?)"))
+        }
+        _ if is_timeout_error(&e) => return Error::Timeout(TimeoutKind::Connect),
+        _ => None,
+    };
+    Error::io(hint.unwrap_or_else(|| format!("connecting to {p}")), e)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A connection over a socket pair, for the tests of this module and its children.
+
+    use super::*;
+
+    pub(crate) fn pair(config: Config) -> (Conn, UnixStream) {
+        let (a, b) = UnixStream::pair().unwrap();
+        let path: SharedPath = Arc::from(Path::new("/test.sock"));
+        (Conn::new(a, &path, 0, config, Instant::now()), b)
+    }
+
+    /// Starts a `GET` and writes it; the peer reads it.
+    pub(crate) fn get(conn: &mut Conn, peer: &mut UnixStream) {
+        let req = b"GET / HTTP/1.1\r\n\r\n";
+        conn.start(Request::new("GET"), req.len()).unwrap();
+        assert!(conn.write_all(req).unwrap());
+        let mut got = [0u8; 18];
+        std::io::Read::read_exact(peer, &mut got).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{get, pair};
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn missing_default_socket_names_every_path_looked_at() {
+        let e = io::Error::from(io::ErrorKind::NotFound);
+        let text = connect_error(Path::new("/run/podman/podman.sock"), e).to_string();
+        assert!(
+            text.contains("no Docker socket at /run/podman/podman.sock"),
+            "{text}"
+        );
+        assert!(
+            text.contains("looked for /var/run/docker.sock, ") && text.contains("is dockerd"),
+            "{text}"
+        );
+        assert!(!text.contains("scripts/"), "{text}");
+        let e = io::Error::from(io::ErrorKind::NotFound);
+        let text = connect_error(Path::new("/elsewhere.sock"), e).to_string();
+        assert!(!text.contains("looked for"), "{text}");
+    }
+
+    #[test]
+    fn a_response_is_read_and_leaves_the_connection_reusable() {
+        let (mut conn, mut peer) = pair(Config::DEFAULT);
+        get(&mut conn, &mut peer);
+        peer.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
+            .unwrap();
+        let (head, upgraded) = conn.read_head().unwrap();
+        assert_eq!((head.status, upgraded), (200, false));
+        assert!(matches!(conn.next_event().unwrap(), Step::Data));
+        assert_eq!(conn.take_pending(2), b"ab");
+        assert_eq!(conn.take_pending(9), b"c");
+        assert!(matches!(conn.next_event().unwrap(), Step::End));
+        assert!(conn.is_reusable());
+        // Bytes nobody asked for: the exchange refuses to reuse the connection.
+        get(&mut conn, &mut peer);
+        peer.write_all(b"HTTP/1.1 204 No Content\r\n\r\nextra")
+            .unwrap();
+        conn.read_head().unwrap();
+        assert!(matches!(conn.next_event().unwrap(), Step::End));
+        assert!(!conn.is_reusable());
+    }
+
+    #[test]
+    fn the_encode_buffer_is_kept_unless_large() {
+        let (mut conn, _peer) = pair(Config::DEFAULT);
+        let mut buf = conn.take_wbuf();
+        buf.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
+        let ptr = buf.as_ptr();
+        conn.set_wbuf(buf);
+        let again = conn.take_wbuf();
+        assert!(again.is_empty());
+        assert_eq!(again.as_ptr(), ptr, "the same allocation");
+        conn.set_wbuf(Vec::with_capacity(MAX_KEPT_WBUF + 1));
+        assert_eq!(conn.take_wbuf().capacity(), 0);
+    }
+}
