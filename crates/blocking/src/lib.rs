@@ -56,6 +56,7 @@ mod error;
 mod headers;
 mod hijack;
 mod response;
+mod typed;
 
 pub use body::Body;
 pub use calls::{ContainerCreated, Ping};
@@ -71,6 +72,12 @@ pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::{Chunk, Demux, Hijacked, Output};
 pub use response::{JsonMessages, Response, ResponseBody};
+#[cfg(feature = "models")]
+pub use typed::TypedMessages;
+
+/// Typed models of the API's bodies, typed calls and builders (feature `models`).
+#[cfg(feature = "models")]
+pub use docksock_models as models;
 
 /// The operations this client runs ([`Client::run`]).
 pub use docksock_api as api;
