@@ -111,6 +111,14 @@ DOCS = {
     "ProgressDetail.total": "Bytes (or steps) in all.",
 }
 
+# Streaming responses the description calls binary but that are JSON messages, one model each.
+STREAM_RESPONSES = {
+    "ImageCreate": "CreateImageInfo",
+    "ImageBuild": "BuildInfo",
+    "ImagePush": "PushImageInfo",
+    "ImageLoad": "BuildInfo",
+}
+
 RUST_KEYWORDS = {
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
     "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
@@ -496,6 +504,8 @@ class Gen:
                             continue
                         resp = self.rtype(sc, f"{oid}.response")[0]
                         break
+                if oid in STREAM_RESPONSES:
+                    resp = STREAM_RESPONSES[oid]
                 self.operations.append((oid, method.upper(), p, req, resp))
 
 
@@ -741,7 +751,9 @@ def render_operations(gen: Gen) -> str:
     lines.append("")
     lines.append("/// `(operation id, request body model, response body model)` of every operation of")
     lines.append("/// the API description but `Session`, in the description's order. `\"\"` where the")
-    lines.append("/// body is not a JSON document (none, a tar, plain text or a raw stream).")
+    lines.append("/// body is not a JSON document (none, a tar, plain text or a raw stream). For a stream")
+    lines.append("/// of JSON messages (events, stats, pull, push, build and load progress) the response")
+    lines.append("/// model is the model of one message.")
     lines.append("pub const OPERATIONS: &[(&str, &str, &str)] = &[")
     for oid, _m, _p, req, resp in gen.operations:
         inner = f'"{oid}", "{req or ""}", "{resp or ""}"'
@@ -757,7 +769,8 @@ def render_operations(gen: Gen) -> str:
     lines.append("/// Decodes `body` as the response model of the operation `operation_id` and")
     lines.append("/// encodes the model again as JSON (what a typed round trip keeps of the body);")
     lines.append("/// `None` when the operation has no response model. For streaming operations")
-    lines.append("/// (`SystemEvents`, `ContainerStats` with `stream=1`) `body` is one message.")
+    lines.append("/// (`SystemEvents`, `ContainerStats` with `stream=1`, `ImageCreate`, `ImageBuild`,")
+    lines.append("/// `ImagePush`, `ImageLoad`) `body` is one message.")
     lines.append("///")
     lines.append("/// # Errors")
     lines.append("///")

@@ -7,12 +7,14 @@ use super::*;
 
 /// `(operation id, request body model, response body model)` of every operation of
 /// the API description but `Session`, in the description's order. `""` where the
-/// body is not a JSON document (none, a tar, plain text or a raw stream).
+/// body is not a JSON document (none, a tar, plain text or a raw stream). For a stream
+/// of JSON messages (events, stats, pull, push, build and load progress) the response
+/// model is the model of one message.
 pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("SystemPing", "", ""),
     ("SystemPingHead", "", ""),
     ("SystemAuth", "AuthConfig", "SystemAuthResponse"),
-    ("ImageBuild", "", ""),
+    ("ImageBuild", "", "BuildInfo"),
     ("BuildPrune", "", "BuildPruneResponse"),
     ("ImageCommit", "ContainerConfig", "IDResponse"),
     ("ConfigList", "", "Vec<Config>"),
@@ -59,17 +61,17 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ("ExecInspect", "", "ExecInspectResponse"),
     ("ExecResize", "", ""),
     ("ExecStart", "ExecStartConfig", ""),
-    ("ImageCreate", "", ""),
+    ("ImageCreate", "", "CreateImageInfo"),
     ("ImageGetAll", "", ""),
     ("ImageList", "", "Vec<ImageSummary>"),
-    ("ImageLoad", "", ""),
+    ("ImageLoad", "", "BuildInfo"),
     ("ImagePrune", "", "ImagePruneResponse"),
     ("ImageSearch", "", "Vec<ImageSearchResponseItem>"),
     ("ImageDelete", "", "Vec<ImageDeleteResponseItem>"),
     ("ImageGet", "", ""),
     ("ImageHistory", "", "Vec<ImageHistoryResponseItem>"),
     ("ImageInspect", "", "ImageInspect"),
-    ("ImagePush", "", ""),
+    ("ImagePush", "", "PushImageInfo"),
     ("ImageTag", "", ""),
     ("SystemInfo", "", "SystemInfo"),
     ("NetworkList", "", "Vec<Network>"),
@@ -132,7 +134,8 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
 /// Decodes `body` as the response model of the operation `operation_id` and
 /// encodes the model again as JSON (what a typed round trip keeps of the body);
 /// `None` when the operation has no response model. For streaming operations
-/// (`SystemEvents`, `ContainerStats` with `stream=1`) `body` is one message.
+/// (`SystemEvents`, `ContainerStats` with `stream=1`, `ImageCreate`, `ImageBuild`,
+/// `ImagePush`, `ImageLoad`) `body` is one message.
 ///
 /// # Errors
 ///
@@ -148,6 +151,7 @@ pub fn response_round_trip(
     }
     Some(match operation_id {
         "SystemAuth" => rt::<SystemAuthResponse>(body),
+        "ImageBuild" => rt::<BuildInfo>(body),
         "BuildPrune" => rt::<BuildPruneResponse>(body),
         "ImageCommit" => rt::<IDResponse>(body),
         "ConfigList" => rt::<Vec<Config>>(body),
@@ -166,12 +170,15 @@ pub fn response_round_trip(
         "DistributionInspect" => rt::<DistributionInspect>(body),
         "SystemEvents" => rt::<EventMessage>(body),
         "ExecInspect" => rt::<ExecInspectResponse>(body),
+        "ImageCreate" => rt::<CreateImageInfo>(body),
         "ImageList" => rt::<Vec<ImageSummary>>(body),
+        "ImageLoad" => rt::<BuildInfo>(body),
         "ImagePrune" => rt::<ImagePruneResponse>(body),
         "ImageSearch" => rt::<Vec<ImageSearchResponseItem>>(body),
         "ImageDelete" => rt::<Vec<ImageDeleteResponseItem>>(body),
         "ImageHistory" => rt::<Vec<ImageHistoryResponseItem>>(body),
         "ImageInspect" => rt::<ImageInspect>(body),
+        "ImagePush" => rt::<PushImageInfo>(body),
         "SystemInfo" => rt::<SystemInfo>(body),
         "NetworkList" => rt::<Vec<Network>>(body),
         "NetworkCreate" => rt::<NetworkCreateResponse>(body),
