@@ -18,3 +18,5 @@ mod mio_pair;
 mod mio_faults;
 // Typed models: every recorded dockerd 20.10 JSON response decodes into its model.
 mod models_wire;
+// Typed models against the real dockerd: typed calls, live responses decoded.
+mod models_daemon;
