@@ -196,7 +196,8 @@ def escape_plain(t: str, urls: bool = True) -> str:
 def escape_chars(t: str) -> str:
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     t = t.replace("[", "\\[").replace("]", "\\]")
-    return t
+    # Superscripts are the only HTML the descriptions use for meaning.
+    return t.replace("&lt;sup&gt;", "<sup>").replace("&lt;/sup&gt;", "</sup>")
 
 
 def escape_line(line: str) -> str:
@@ -222,6 +223,10 @@ def doc_lines(text: str | None) -> list[str]:
     prev_blank = True
     for raw in lines:
         line = raw.rstrip()
+        if line.strip() in ("<p><br /></p>", "<p><br /><p>"):
+            # Spacing for the HTML rendering of the description.
+            line = ""
+        line = line.replace("<kbd>", "`").replace("</kbd>", "`")
         if line.lstrip().startswith("```"):
             if in_indent:
                 out.append("```")

@@ -642,7 +642,7 @@ pub struct ContainerUpdateRequest {
         deserialize_with = "crate::de::opt_i64"
     )]
     pub memory_swappiness: Option<i64>,
-    /// CPU quota in units of 10&lt;sup&gt;-9&lt;/sup&gt; CPUs.
+    /// CPU quota in units of 10<sup>-9</sup> CPUs.
     #[serde(
         rename = "NanoCpus",
         skip_serializing_if = "Option::is_none",

@@ -142,8 +142,6 @@ pub struct EndpointPortConfig {
     pub protocol: Option<PortProtocol>,
     /// The mode in which port is published.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// - "ingress" makes the target port accessible on every node,
     ///   regardless of whether there is a task for the service running on
     ///   that node or not.
@@ -168,8 +166,6 @@ pub struct EndpointPortConfig {
 }
 
 /// The mode in which port is published.
-///
-/// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
 ///
 /// - "ingress" makes the target port accessible on every node,
 ///   regardless of whether there is a task for the service running on
@@ -760,8 +756,6 @@ pub struct FirewallInfo {
     pub driver: Option<String>,
     /// Information about the firewall backend, provided as
     /// "label" / "value" pairs.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Note**: The information returned in this field, including the
     /// > formatting of values and labels, should not be considered stable,

@@ -492,8 +492,6 @@ pub struct ImageSearchResponseItem {
     pub description: Option<String>,
     /// Whether this repository has automated builds enabled.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Deprecated**: This field is deprecated and will always be "false".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_automated: Option<bool>,

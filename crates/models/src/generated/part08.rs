@@ -18,8 +18,6 @@ pub struct NetworkSettings {
     pub bridge: Option<String>,
     /// EndpointID uniquely represents a service endpoint in a Sandbox.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
     /// > network inside the `Networks` map instead, which contains the same
@@ -28,8 +26,6 @@ pub struct NetworkSettings {
     #[serde(rename = "EndpointID", skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,
     /// Gateway address for the default "bridge" network.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
@@ -40,8 +36,6 @@ pub struct NetworkSettings {
     pub gateway: Option<String>,
     /// Global IPv6 address for the default "bridge" network.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
     /// > network inside the `Networks` map instead, which contains the same
@@ -50,8 +44,6 @@ pub struct NetworkSettings {
     #[serde(rename = "GlobalIPv6Address", skip_serializing_if = "Option::is_none")]
     pub global_ipv6_address: Option<String>,
     /// Mask length of the global IPv6 address.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
@@ -71,8 +63,6 @@ pub struct NetworkSettings {
     pub hairpin_mode: Option<bool>,
     /// IPv4 address for the default "bridge" network.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
     /// > network inside the `Networks` map instead, which contains the same
@@ -81,8 +71,6 @@ pub struct NetworkSettings {
     #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Mask length of the IPv4 address.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
@@ -96,8 +84,6 @@ pub struct NetworkSettings {
     )]
     pub ip_prefix_len: Option<i64>,
     /// IPv6 gateway address for this network.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
@@ -124,8 +110,6 @@ pub struct NetworkSettings {
     )]
     pub link_local_ipv6_prefix_len: Option<i64>,
     /// MAC address for the container on the default "bridge" network.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Deprecated**: This field is only propagated when attached to the
     /// > default "bridge" network. Use the information from the "bridge"
@@ -785,4 +769,24 @@ pub struct PluginConfigRootfs {
     /// `type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+/// `PluginConfigUser` (the API description gives no description).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PluginConfigUser {
+    /// `GID`.
+    #[serde(
+        rename = "GID",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_i64"
+    )]
+    pub gid: Option<i64>,
+    /// `UID`.
+    #[serde(
+        rename = "UID",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_i64"
+    )]
+    pub uid: Option<i64>,
 }

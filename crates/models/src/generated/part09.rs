@@ -7,26 +7,6 @@ use super::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `PluginConfigUser` (the API description gives no description).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PluginConfigUser {
-    /// `GID`.
-    #[serde(
-        rename = "GID",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_i64"
-    )]
-    pub gid: Option<i64>,
-    /// `UID`.
-    #[serde(
-        rename = "UID",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_i64"
-    )]
-    pub uid: Option<i64>,
-}
-
 /// `PluginDevice` (the API description gives no description).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -140,8 +120,6 @@ pub struct PluginSettings {
 }
 
 /// Available plugins per type.
-///
-/// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
 ///
 /// > **Note**: Only unmanaged (V1) plugins are included in this list.
 /// > V1 plugins are "lazily" loaded, and are not returned in this list
@@ -661,7 +639,7 @@ pub struct Resources {
         deserialize_with = "crate::de::opt_i64"
     )]
     pub memory_swappiness: Option<i64>,
-    /// CPU quota in units of 10&lt;sup&gt;-9&lt;/sup&gt; CPUs.
+    /// CPU quota in units of 10<sup>-9</sup> CPUs.
     #[serde(
         rename = "NanoCpus",
         skip_serializing_if = "Option::is_none",
@@ -749,4 +727,72 @@ pub struct RestartPolicy {
     /// - `on-failure` Restart only when the container exit code is non-zero
     #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
     pub name: Option<RestartPolicyName>,
+}
+
+/// - Empty string means not to restart
+/// - `no` Do not automatically restart
+/// - `always` Always restart
+/// - `unless-stopped` Restart always except when the user has manually stopped the container
+/// - `on-failure` Restart only when the container exit code is non-zero
+///
+/// A value this version of the models does not know is kept in [`Other`](Self::Other).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RestartPolicyName {
+    /// `""`
+    Empty,
+    /// `"no"`
+    No,
+    /// `"always"`
+    Always,
+    /// `"unless-stopped"`
+    UnlessStopped,
+    /// `"on-failure"`
+    OnFailure,
+    /// A value not in the API description, kept as sent.
+    Other(String),
+}
+
+impl RestartPolicyName {
+    /// The value as the API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Empty => "",
+            Self::No => "no",
+            Self::Always => "always",
+            Self::UnlessStopped => "unless-stopped",
+            Self::OnFailure => "on-failure",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for RestartPolicyName {
+    fn from(s: &str) -> Self {
+        match s {
+            "" => Self::Empty,
+            "no" => Self::No,
+            "always" => Self::Always,
+            "unless-stopped" => Self::UnlessStopped,
+            "on-failure" => Self::OnFailure,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for RestartPolicyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RestartPolicyName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RestartPolicyName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::de::string(d).map(|s| Self::from(s.as_str()))
+    }
 }

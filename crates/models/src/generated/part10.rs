@@ -7,74 +7,6 @@ use super::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// - Empty string means not to restart
-/// - `no` Do not automatically restart
-/// - `always` Always restart
-/// - `unless-stopped` Restart always except when the user has manually stopped the container
-/// - `on-failure` Restart only when the container exit code is non-zero
-///
-/// A value this version of the models does not know is kept in [`Other`](Self::Other).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RestartPolicyName {
-    /// `""`
-    Empty,
-    /// `"no"`
-    No,
-    /// `"always"`
-    Always,
-    /// `"unless-stopped"`
-    UnlessStopped,
-    /// `"on-failure"`
-    OnFailure,
-    /// A value not in the API description, kept as sent.
-    Other(String),
-}
-
-impl RestartPolicyName {
-    /// The value as the API spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Empty => "",
-            Self::No => "no",
-            Self::Always => "always",
-            Self::UnlessStopped => "unless-stopped",
-            Self::OnFailure => "on-failure",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for RestartPolicyName {
-    fn from(s: &str) -> Self {
-        match s {
-            "" => Self::Empty,
-            "no" => Self::No,
-            "always" => Self::Always,
-            "unless-stopped" => Self::UnlessStopped,
-            "on-failure" => Self::OnFailure,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for RestartPolicyName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for RestartPolicyName {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for RestartPolicyName {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::de::string(d).map(|s| Self::from(s.as_str()))
-    }
-}
-
 /// Runtime describes an [OCI compliant](https://github.com/opencontainers/runtime-spec)
 /// runtime.
 ///
@@ -101,8 +33,6 @@ pub struct Runtime {
     /// `org.opencontainers.runtime-spec.features`: features structure as defined
     /// in the [OCI Runtime Specification](https://github.com/opencontainers/runtime-spec/blob/main/features.md),
     /// in a JSON string representation.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Note**: The information returned in this field, including the
     /// > formatting of values and labels, should not be considered stable,
@@ -746,4 +676,59 @@ pub struct ServiceUpdateStatus {
     /// `State`.
     #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<ServiceUpdateStatusState>,
+}
+
+/// `ServiceUpdateStatusState`.
+/// A value this version of the models does not know is kept in [`Other`](Self::Other).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ServiceUpdateStatusState {
+    /// `"updating"`
+    Updating,
+    /// `"paused"`
+    Paused,
+    /// `"completed"`
+    Completed,
+    /// A value not in the API description, kept as sent.
+    Other(String),
+}
+
+impl ServiceUpdateStatusState {
+    /// The value as the API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Updating => "updating",
+            Self::Paused => "paused",
+            Self::Completed => "completed",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for ServiceUpdateStatusState {
+    fn from(s: &str) -> Self {
+        match s {
+            "updating" => Self::Updating,
+            "paused" => Self::Paused,
+            "completed" => Self::Completed,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceUpdateStatusState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ServiceUpdateStatusState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ServiceUpdateStatusState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::de::string(d).map(|s| Self::from(s.as_str()))
+    }
 }

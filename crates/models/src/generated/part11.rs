@@ -7,61 +7,6 @@ use super::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `ServiceUpdateStatusState`.
-/// A value this version of the models does not know is kept in [`Other`](Self::Other).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ServiceUpdateStatusState {
-    /// `"updating"`
-    Updating,
-    /// `"paused"`
-    Paused,
-    /// `"completed"`
-    Completed,
-    /// A value not in the API description, kept as sent.
-    Other(String),
-}
-
-impl ServiceUpdateStatusState {
-    /// The value as the API spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Updating => "updating",
-            Self::Paused => "paused",
-            Self::Completed => "completed",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for ServiceUpdateStatusState {
-    fn from(s: &str) -> Self {
-        match s {
-            "updating" => Self::Updating,
-            "paused" => Self::Paused,
-            "completed" => Self::Completed,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for ServiceUpdateStatusState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ServiceUpdateStatusState {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ServiceUpdateStatusState {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::de::string(d).map(|s| Self::from(s.as_str()))
-    }
-}
-
 /// ClusterInfo represents information about the swarm as is returned by the
 /// "/info" endpoint. Join-tokens are not included.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

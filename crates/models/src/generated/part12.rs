@@ -133,8 +133,6 @@ pub struct SystemInfo {
     /// in a way consistent with the output of `docker info` on the command
     /// line.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Note**: The information returned in this field, including the
     /// > formatting of values and labels, should not be considered stable,
     /// > and may change without notice.
@@ -169,8 +167,6 @@ pub struct SystemInfo {
     #[serde(rename = "HttpsProxy", skip_serializing_if = "Option::is_none")]
     pub https_proxy: Option<String>,
     /// Unique identifier of the daemon.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Note**: The format of the ID itself is not part of the API, and
     /// > should not be considered stable.
@@ -224,13 +220,11 @@ pub struct SystemInfo {
     /// Kernel version of the host.
     ///
     /// On Linux, this information obtained from `uname`. On Windows this
-    /// information is queried from the &lt;kbd&gt;HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\&lt;/kbd&gt;
+    /// information is queried from the `HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\`
     /// registry value, for example _"10.0 14393 (14393.1198.amd64fre.rs1_release_sec.170427-1353)"_.
     #[serde(rename = "KernelVersion", skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
     /// User-defined labels (key/value metadata) as set on the daemon.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Note**: When part of a Swarm, nodes can both have _daemon_ labels,
     /// > set through the daemon configuration, and _node_ labels, set from a
@@ -313,8 +307,6 @@ pub struct SystemInfo {
     pub os_type: Option<String>,
     /// Version of the host's operating system
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Note**: The information returned in this field, including its
     /// > very existence, and the formatting of values, should not be considered
     /// > stable, and may change without notice.
@@ -331,8 +323,6 @@ pub struct SystemInfo {
     #[serde(rename = "PidsLimit", skip_serializing_if = "Option::is_none")]
     pub pids_limit: Option<bool>,
     /// Available plugins per type.
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Note**: Only unmanaged (V1) plugins are included in this list.
     /// > V1 plugins are "lazily" loaded, and are not returned in this list
@@ -701,8 +691,6 @@ pub struct Task {
 pub struct TaskSpec {
     /// Container spec for the service.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Note**: ContainerSpec, NetworkAttachmentSpec, and PluginSpec are
     /// > mutually exclusive. PluginSpec is only used when the Runtime field
     /// > is set to `plugin`. NetworkAttachmentSpec is used when the Runtime
@@ -725,8 +713,6 @@ pub struct TaskSpec {
     /// Read-only spec type for non-swarm containers attached to swarm overlay
     /// networks.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Note**: ContainerSpec, NetworkAttachmentSpec, and PluginSpec are
     /// > mutually exclusive. PluginSpec is only used when the Runtime field
     /// > is set to `plugin`. NetworkAttachmentSpec is used when the Runtime
@@ -743,8 +729,6 @@ pub struct TaskSpec {
     #[serde(rename = "Placement", skip_serializing_if = "Option::is_none")]
     pub placement: Option<TaskSpecPlacement>,
     /// Plugin spec for the service.  *(Experimental release only.)*
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Note**: ContainerSpec, NetworkAttachmentSpec, and PluginSpec are
     /// > mutually exclusive. PluginSpec is only used when the Runtime field

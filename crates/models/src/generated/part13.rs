@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 
 /// Container spec for the service.
 ///
-/// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-///
 /// > **Note**: ContainerSpec, NetworkAttachmentSpec, and PluginSpec are
 /// > mutually exclusive. PluginSpec is only used when the Runtime field
 /// > is set to `plugin`. NetworkAttachmentSpec is used when the Runtime
@@ -161,15 +159,11 @@ pub struct TaskSpecContainerSpecConfigsItem {
     pub config_name: Option<String>,
     /// File represents a specific target that is backed by a file.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;p&gt;
-    ///
     /// > **Note**: `Configs.File` and `Configs.Runtime` are mutually exclusive
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
     pub file: Option<TaskSpecContainerSpecConfigsItemFile>,
     /// Runtime represents a target that is not mounted into the
     /// container but is used by the task
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;p&gt;
     ///
     /// > **Note**: `Configs.File` and `Configs.Runtime` are mutually
     /// > exclusive
@@ -178,8 +172,6 @@ pub struct TaskSpecContainerSpecConfigsItem {
 }
 
 /// File represents a specific target that is backed by a file.
-///
-/// &lt;p&gt;&lt;br /&gt;&lt;p&gt;
 ///
 /// > **Note**: `Configs.File` and `Configs.Runtime` are mutually exclusive
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -309,8 +301,6 @@ pub struct TaskSpecContainerSpecPrivilegesCredentialSpec {
     /// The specified config must also be present in the Configs
     /// field with the Runtime property set.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Note**: `CredentialSpec.File`, `CredentialSpec.Registry`,
     /// > and `CredentialSpec.Config` are mutually exclusive.
     #[serde(rename = "Config", skip_serializing_if = "Option::is_none")]
@@ -323,8 +313,6 @@ pub struct TaskSpecContainerSpecPrivilegesCredentialSpec {
     /// For example, specifying `spec.json` loads
     /// `C:\ProgramData\Docker\CredentialSpecs\spec.json`.
     ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-    ///
     /// > **Note**: `CredentialSpec.File`, `CredentialSpec.Registry`,
     /// > and `CredentialSpec.Config` are mutually exclusive.
     #[serde(rename = "File", skip_serializing_if = "Option::is_none")]
@@ -333,8 +321,6 @@ pub struct TaskSpecContainerSpecPrivilegesCredentialSpec {
     /// registry. The specified registry value must be located in:
     ///
     /// `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Virtualization\Containers\CredentialSpecs`
-    ///
-    /// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
     ///
     /// > **Note**: `CredentialSpec.File`, `CredentialSpec.Registry`,
     /// > and `CredentialSpec.Config` are mutually exclusive.
@@ -514,8 +500,6 @@ pub struct TaskSpecLogDriver {
 /// Read-only spec type for non-swarm containers attached to swarm overlay
 /// networks.
 ///
-/// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
-///
 /// > **Note**: ContainerSpec, NetworkAttachmentSpec, and PluginSpec are
 /// > mutually exclusive. PluginSpec is only used when the Runtime field
 /// > is set to `plugin`. NetworkAttachmentSpec is used when the Runtime
@@ -593,8 +577,6 @@ pub struct TaskSpecPlacementPreferencesItemSpread {
 }
 
 /// Plugin spec for the service.  *(Experimental release only.)*
-///
-/// &lt;p&gt;&lt;br /&gt;&lt;/p&gt;
 ///
 /// > **Note**: ContainerSpec, NetworkAttachmentSpec, and PluginSpec are
 /// > mutually exclusive. PluginSpec is only used when the Runtime field
