@@ -68,6 +68,7 @@ mod hijack;
 mod pool;
 mod reference;
 mod response;
+mod typed;
 
 pub use body::Body;
 pub use calls::{ContainerCreated, Ping};
@@ -87,6 +88,12 @@ pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;
 pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};
+#[cfg(feature = "models")]
+pub use typed::TypedMessages;
+
+/// Typed models of the API's bodies, typed calls and builders (feature `models`).
+#[cfg(feature = "models")]
+pub use docksock_models as models;
 
 /// The operations this client runs ([`Client::run`]).
 pub use docksock_api as api;

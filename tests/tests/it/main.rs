@@ -16,3 +16,7 @@ mod mio_daemon;
 mod mio_pair;
 // mio adapter against the scripted fault server: partial writes, drip, stall, mid-body close.
 mod mio_faults;
+// Typed models: every recorded dockerd 20.10 JSON response decodes into its model.
+mod models_wire;
+// Typed models against the real dockerd: typed calls, live responses decoded.
+mod models_daemon;
