@@ -158,7 +158,16 @@ fn models_decode_live_responses() {
     assert!(mine.created.unwrap() > 1_600_000_000);
 
     let top = typed_and_raw(&docker, containers::top(&id, None));
-    assert!(top.titles.unwrap().iter().any(|t| t == "PID"));
+    // What the API promises: a title per column and a row per process, as wide as the titles
+    // (the column names are whatever the engine's `ps` prints; they differ between engines).
+    let titles = top.titles.unwrap_or_default();
+    assert!(!titles.is_empty());
+    let processes = top.processes.unwrap_or_default();
+    assert!(!processes.is_empty());
+    assert!(
+        processes.iter().all(|row| row.len() == titles.len()),
+        "{titles:?} {processes:?}"
+    );
     let stats = docker.run_typed(containers::stats(&id)).unwrap();
     assert!(stats.read.unwrap().contains('T'));
     assert!(stats.memory_stats.is_some());
