@@ -54,7 +54,8 @@ impl Client {
 
     /// `POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=` (`docker
     /// commit`): a new image from `container`'s file system changes; `config` (`Cmd`, `Env`,
-    /// `Labels`…) replaces the container's configuration in the image when given. Returns
+    /// `Labels`…) is merged over the container's configuration in the image. Without one,
+    /// `{}` is sent (the same for dockerd, and Podman refuses a commit without a body). Returns
     /// `{"Id": "sha256:…"}`.
     ///
     /// # Errors
@@ -67,7 +68,7 @@ impl Client {
         opts: &CommitOptions,
         config: Option<&Value>,
     ) -> Result<Value> {
-        let body = config.map(json_bytes).unwrap_or_default();
+        let body = config.map_or_else(|| b"{}".to_vec(), json_bytes);
         self.run(images::commit(container, opts, body))?.json()
     }
 

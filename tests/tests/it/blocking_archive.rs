@@ -65,6 +65,7 @@ fn running(docker: &Client, test: &str, tty: bool) -> ContainerGuard {
 #[test]
 fn blocking_archive_put_head_get_changes_export() {
     let Some(docker) = daemon() else { return };
+    let engine = Engine::of(&docker);
     let c = running(&docker, "archive", false);
     let data = payload();
     let tar = TarBuilder::new().file("hello.bin", &data).finish();
@@ -101,16 +102,23 @@ fn blocking_archive_put_head_get_changes_export() {
         .container_archive(&c.id, "/no/such/path")
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
-    // Into a directory that does not exist: refused.
-    let err = docker
-        .put_container_archive(
-            &c.id,
-            "/no/such/dir",
-            &tar[..],
-            &PutArchiveOptions::default(),
-        )
-        .unwrap_err();
-    assert!(matches!(err, Error::Api { .. }), "{err:?}");
+    // Into a directory that does not exist: refused (404).
+    let put = docker.put_container_archive(
+        &c.id,
+        "/no/such/dir",
+        &tar[..],
+        &PutArchiveOptions::default(),
+    );
+    match put {
+        Err(err) => assert!(err.is_not_found(), "{err:?}"),
+        Ok(()) if engine.is_podman() => set_aside(
+            &engine,
+            "blocking_archive_put_head_get_changes_export",
+            "PUT /containers/{id}/archive into a missing directory creates it instead of \
+             answering 404",
+        ),
+        Ok(()) => panic!("a tar extracted into a directory that does not exist"),
+    }
 
     // The container's changes list the new file as added (kind 1).
     let changes = docker.container_changes(&c.id).unwrap();
@@ -139,7 +147,16 @@ fn blocking_archive_put_head_get_changes_export() {
     let err = docker
         .container_changes("docksock-no-such-container")
         .unwrap_err();
-    assert!(err.is_not_found(), "{err:?}");
+    if engine.is_podman() && err.status() == Some(500) {
+        set_aside(
+            &engine,
+            "blocking_archive_put_head_get_changes_export",
+            "GET /containers/{id}/changes of an unknown container answers 500 (layer not \
+             known), not 404",
+        );
+    } else {
+        assert!(err.is_not_found(), "{err:?}");
+    }
 }
 
 #[test]
