@@ -53,10 +53,17 @@
 //!
 //! Rust programs ignore `SIGPIPE`, so a write to a connection the daemon closed is an error
 //! (`EPIPE`), not a signal. A host program written in another language must do the same.
+//!
+#![doc = include_str!("operations.md")]
 #![forbid(unsafe_code)]
 
 mod body;
 mod calls;
+mod calls_containers;
+mod calls_images;
+mod calls_networks;
+mod calls_swarm;
+mod calls_system;
 mod client;
 mod config;
 mod conn;
@@ -82,6 +89,11 @@ pub use demux::{Chunk, Demux, Output};
 pub use docksock_api::{
     AttachOptions, BuildOptions, Call, EventsOptions, Filters, ListContainersOptions,
     ListImagesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
+};
+pub use docksock_api::{
+    BuildPruneOptions, CommitOptions, DataUsageOptions, InspectNetworkOptions, ListServicesOptions,
+    LoadOptions, PluginPullOptions, PullOptions, PushOptions, PutArchiveOptions, SaveImagesOptions,
+    SearchOptions, ServiceLogsOptions, UpdateServiceOptions, UpdateSwarmOptions,
 };
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};

@@ -8,6 +8,19 @@ mod blocking_images;
 mod blocking_containers;
 // Blocking client against the real dockerd: events, stats, build, errors, 1 GiB streaming.
 mod blocking_streams;
+// Blocking client against the real daemon: networks create/inspect/connect/disconnect/remove/prune.
+mod blocking_networks;
+// Blocking client against the real daemon: volumes, a file shared through two containers' mounts, prune.
+mod blocking_volumes;
+// Blocking client against the real daemon: archive put/head/get, changes, export, update, rename,
+// pause, unpause, TTY resize.
+mod blocking_archive;
+// Blocking client against the real daemon: commit, history, image prune, save/load, registry calls.
+mod blocking_image_ops;
+// Blocking client against the real daemon: ping HEAD, data usage, auth, container prune, plugins.
+mod blocking_system;
+// Blocking client against the scripted fault server: Swarm, plugin and registry calls' encoding.
+mod blocking_calls_wire;
 // Blocking client against the scripted fault server: drip, mid-body close, hang, garbage, restart.
 mod blocking_faults;
 // mio adapter against the real dockerd: 50 containers' logs, events, wait, in one thread.
