@@ -846,6 +846,27 @@ fn chunk_line_cases() -> Vec<Case> {
             as_last,
         ));
     }
+    // What follows chunk data: exactly CRLF.
+    for (after, err) in [
+        (&b"\n"[..], PeerError::BareLf),
+        (b"\rx", PeerError::BareCr),
+        (b"\r\r\n", PeerError::BareCr),
+        (b"x\r\n", PeerError::InvalidChunkEnd),
+        (b" \r\n", PeerError::InvalidChunkEnd),
+    ] {
+        let show = String::from_utf8_lossy(after);
+        // The first chunk, and one after another chunk (where the fast path runs).
+        for (at, before, body) in [
+            ("first", &b""[..], &b"abc"[..]),
+            ("after a chunk", b"1\r\nz\r\n", b"zabc"),
+        ] {
+            v.push(chunked_case(
+                format!("{show:?} after chunk data, {at}"),
+                &[before, b"3\r\nabc", after, b"0\r\n\r\n"].concat(),
+                vec![te(), data(body), peer(err)],
+            ));
+        }
+    }
     // A bare LF anywhere in a size line is a bare LF, whatever came before it.
     for line in [
         &b"\n"[..],
