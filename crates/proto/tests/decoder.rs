@@ -298,6 +298,25 @@ fn cases() -> Vec<Case> {
             b"\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
             vec![Ev::Head(204, vec![]), Ev::End(true)],
         ),
+        case("a bare LF before the status line", get, b"\nHTTP/1.1 204 No Content\r\n\r\n", vec![peer(PeerError::BareLf)]),
+        case(
+            "a bare LF after an empty line before the status line",
+            get,
+            b"\r\n\nHTTP/1.1 204 No Content\r\n\r\n",
+            vec![peer(PeerError::BareLf)],
+        ),
+        case(
+            "a bare LF ending the status line",
+            get,
+            b"HTTP/1.1 204 No Content\n\r\n",
+            vec![peer(PeerError::BareLf)],
+        ),
+        case(
+            "a bare CR ending the status line",
+            get,
+            b"HTTP/1.1 204 No Content\rX: y\r\n\r\n",
+            vec![peer(PeerError::BareCr)],
+        ),
         case(
             "three empty lines are not",
             get,
@@ -1566,6 +1585,20 @@ fn new_uses_the_default_limits() {
     }
     assert_eq!(ResponseDecoder::new("GET").limits(), &Limits::default());
     assert_eq!(Limits::default(), Limits::DEFAULT);
+    // Explicit limits are the ones in force, and stay so for the next response.
+    let mut limits = Limits::default();
+    limits.max_head_bytes = 1000;
+    limits.max_trailers = 3;
+    let mut dec = ResponseDecoder::with_limits("GET", limits);
+    assert_eq!(dec.limits(), &limits);
+    let wire = b"HTTP/1.1 204 No Content\r\n\r\n";
+    assert!(matches!(dec.decode(wire).unwrap().event, Event::Head(_)));
+    assert!(matches!(
+        dec.decode(b"").unwrap().event,
+        Event::End { keep_alive: true }
+    ));
+    dec.next_response("GET").unwrap();
+    assert_eq!(dec.limits(), &limits);
 }
 
 #[test]
