@@ -1305,6 +1305,13 @@ fn observe(method: &str, input: &[u8], pieces: &[usize]) -> Seen {
                     assert_eq!(dec.is_done(), upgrade);
                     assert!(!dec.is_reusable());
                     let look = |n: &str| head.header(n).map(<[u8]>::to_vec);
+                    let fields = head.headers();
+                    assert_eq!(fields.len(), fields.iter().count());
+                    assert_eq!(fields.is_empty(), fields.iter().next().is_none());
+                    assert_eq!(
+                        fields.raw().iter().filter(|&&b| b == b'\n').count(),
+                        fields.len()
+                    );
                     seen = Some(Seen {
                         version: head.version(),
                         status: head.status(),
@@ -1548,6 +1555,17 @@ fn state_accessors_after_each_kind_of_response() {
             assert_eq!(&observe(method, input, &pieces), want, "{name}: {pieces:?}");
         }
     }
+}
+
+#[test]
+fn empty_headers() {
+    let e = docksock_proto::Headers::empty();
+    assert!(e.is_empty() && e.raw().is_empty());
+    assert_eq!(e.len(), 0);
+    assert_eq!(e.iter().next(), None);
+    assert_eq!(e.get("content-length"), None);
+    let one = docksock_proto::Headers::from_raw(b"A: 1\r\n");
+    assert!(!one.is_empty() && one.len() == 1);
 }
 
 #[test]
