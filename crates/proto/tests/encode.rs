@@ -397,6 +397,24 @@ fn params_match_placeholders() {
     let params = [("a", p("1")), ("b", p("2"))];
     let spec = RequestSpec::new("GET", "/{a}/x{a}.{b}").params(&params);
     assert!(enc(&spec).unwrap().starts_with(b"GET /1/x1.2 HTTP/1.1\r\n"));
+    // Placeholder names are letters, digits, `_` and `-`.
+    let params = [
+        ("exec_id", p("e1")),
+        ("plugin-name", p("p2")),
+        ("N0", p("3")),
+    ];
+    let spec = RequestSpec::new("POST", "/exec/{exec_id}/{plugin-name}/{N0}").params(&params);
+    assert!(enc(&spec)
+        .unwrap()
+        .starts_with(b"POST /exec/e1/p2/3 HTTP/1.1\r\n"));
+    for t in ["/{a.b}", "/{a:b}", "/{a/b}", "/{a~b}"] {
+        let spec = RequestSpec::new("GET", t).params(&params);
+        assert_eq!(
+            enc(&spec),
+            Err(misuse(MisuseError::InvalidPathTemplate)),
+            "{t}"
+        );
+    }
 }
 
 #[test]
