@@ -632,6 +632,11 @@ fn image_references_valid() {
         (full.as_str(), full.as_str()),
         ("a__b/c--d.e_f:V1.0-rc_1", "a__b/c--d.e_f:V1.0-rc_1"),
         ("[::1]:5000/img", "%5B::1%5D:5000/img"),
+        (
+            "my-registry.example.com:5000/team/app:1",
+            "my-registry.example.com:5000/team/app:1",
+        ),
+        ("Reg-1.Example:443/x", "Reg-1.Example:443/x"),
     ] {
         let params = [("name", PathParam::Image(img))];
         let spec = RequestSpec::new("POST", "/images/{name}/tag").params(&params);
@@ -674,6 +679,11 @@ fn image_references_invalid() {
         "a#b",
         "a%2Fb",
         "Docker.io/Library/Ubuntu",
+        "my_registry.com:5000/x",
+        "bad!host:5000/x",
+        "-reg.example:5000/x",
+        "reg-.example:5000/x",
+        "reg..example:5000/x",
         long.as_str(),
         long_tag.as_str(),
         bad_digest.as_str(),
