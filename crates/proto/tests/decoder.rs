@@ -298,6 +298,25 @@ fn cases() -> Vec<Case> {
             b"\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
             vec![Ev::Head(204, vec![]), Ev::End(true)],
         ),
+        case("a bare LF before the status line", get, b"\nHTTP/1.1 204 No Content\r\n\r\n", vec![peer(PeerError::BareLf)]),
+        case(
+            "a bare LF after an empty line before the status line",
+            get,
+            b"\r\n\nHTTP/1.1 204 No Content\r\n\r\n",
+            vec![peer(PeerError::BareLf)],
+        ),
+        case(
+            "a bare LF ending the status line",
+            get,
+            b"HTTP/1.1 204 No Content\n\r\n",
+            vec![peer(PeerError::BareLf)],
+        ),
+        case(
+            "a bare CR ending the status line",
+            get,
+            b"HTTP/1.1 204 No Content\rX: y\r\n\r\n",
+            vec![peer(PeerError::BareCr)],
+        ),
         case(
             "three empty lines are not",
             get,
@@ -345,6 +364,21 @@ fn cases() -> Vec<Case> {
         ),
         case("bare LF in the head", get, b"HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", vec![peer(PeerError::BareLf)]),
         case("bare CR in the head", get, b"HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n", vec![peer(PeerError::BareCr)]),
+        case("a field line starting with a bare CR", get, b"HTTP/1.1 200 OK\r\n\rX: y\r\n\r\n", vec![peer(PeerError::BareCr)]),
+        case("a bare LF after a field name", get, b"HTTP/1.1 200 OK\r\nX\nY: z\r\n\r\n", vec![peer(PeerError::BareLf)]),
+        case("a field line that is a bare LF", get, b"HTTP/1.1 200 OK\r\nA: b\r\n\n\r\n", vec![peer(PeerError::BareLf)]),
+        case(
+            "a trailer line starting with a bare CR",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\rX: y\r\n\r\n",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), peer(PeerError::BareCr)],
+        ),
+        case(
+            "a bare LF after a trailer name",
+            get,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX\n\r\n",
+            vec![Ev::Head(200, h(&[("Transfer-Encoding", "chunked")])), peer(PeerError::BareLf)],
+        ),
         case("obs-fold", get, b"HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n", vec![peer(PeerError::ObsFold)]),
         case("space before colon", get, b"HTTP/1.1 200 OK\r\nA : b\r\n\r\n", vec![peer(PeerError::InvalidHeaderName)]),
         case("NUL in a value", get, b"HTTP/1.1 200 OK\r\nA: b\x00\r\n\r\n", vec![peer(PeerError::InvalidHeaderValue)]),
@@ -846,6 +880,27 @@ fn chunk_line_cases() -> Vec<Case> {
             as_last,
         ));
     }
+    // What follows chunk data: exactly CRLF.
+    for (after, err) in [
+        (&b"\n"[..], PeerError::BareLf),
+        (b"\rx", PeerError::BareCr),
+        (b"\r\r\n", PeerError::BareCr),
+        (b"x\r\n", PeerError::InvalidChunkEnd),
+        (b" \r\n", PeerError::InvalidChunkEnd),
+    ] {
+        let show = String::from_utf8_lossy(after);
+        // The first chunk, and one after another chunk (where the fast path runs).
+        for (at, before, body) in [
+            ("first", &b""[..], &b"abc"[..]),
+            ("after a chunk", b"1\r\nz\r\n", b"zabc"),
+        ] {
+            v.push(chunked_case(
+                format!("{show:?} after chunk data, {at}"),
+                &[before, b"3\r\nabc", after, b"0\r\n\r\n"].concat(),
+                vec![te(), data(body), peer(err)],
+            ));
+        }
+    }
     // A bare LF anywhere in a size line is a bare LF, whatever came before it.
     for line in [
         &b"\n"[..],
@@ -1265,6 +1320,13 @@ fn observe(method: &str, input: &[u8], pieces: &[usize]) -> Seen {
                     assert_eq!(dec.is_done(), upgrade);
                     assert!(!dec.is_reusable());
                     let look = |n: &str| head.header(n).map(<[u8]>::to_vec);
+                    let fields = head.headers();
+                    assert_eq!(fields.len(), fields.iter().count());
+                    assert_eq!(fields.is_empty(), fields.iter().next().is_none());
+                    assert_eq!(
+                        fields.raw().iter().filter(|&&b| b == b'\n').count(),
+                        fields.len()
+                    );
                     seen = Some(Seen {
                         version: head.version(),
                         status: head.status(),
@@ -1511,6 +1573,17 @@ fn state_accessors_after_each_kind_of_response() {
 }
 
 #[test]
+fn empty_headers() {
+    let e = docksock_proto::Headers::empty();
+    assert!(e.is_empty() && e.raw().is_empty());
+    assert_eq!(e.len(), 0);
+    assert_eq!(e.iter().next(), None);
+    assert_eq!(e.get("content-length"), None);
+    let one = docksock_proto::Headers::from_raw(b"A: 1\r\n");
+    assert!(!one.is_empty() && one.len() == 1);
+}
+
+#[test]
 fn a_failed_decoder_is_neither_done_nor_reusable() {
     let mut dec = ResponseDecoder::new("GET");
     let err = dec.decode(b"HTTP/1.1 200 OK\nX: y\r\n\r\n").unwrap_err();
@@ -1545,6 +1618,20 @@ fn new_uses_the_default_limits() {
     }
     assert_eq!(ResponseDecoder::new("GET").limits(), &Limits::default());
     assert_eq!(Limits::default(), Limits::DEFAULT);
+    // Explicit limits are the ones in force, and stay so for the next response.
+    let mut limits = Limits::default();
+    limits.max_head_bytes = 1000;
+    limits.max_trailers = 3;
+    let mut dec = ResponseDecoder::with_limits("GET", limits);
+    assert_eq!(dec.limits(), &limits);
+    let wire = b"HTTP/1.1 204 No Content\r\n\r\n";
+    assert!(matches!(dec.decode(wire).unwrap().event, Event::Head(_)));
+    assert!(matches!(
+        dec.decode(b"").unwrap().event,
+        Event::End { keep_alive: true }
+    ));
+    dec.next_response("GET").unwrap();
+    assert_eq!(dec.limits(), &limits);
 }
 
 #[test]

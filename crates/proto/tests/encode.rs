@@ -397,6 +397,24 @@ fn params_match_placeholders() {
     let params = [("a", p("1")), ("b", p("2"))];
     let spec = RequestSpec::new("GET", "/{a}/x{a}.{b}").params(&params);
     assert!(enc(&spec).unwrap().starts_with(b"GET /1/x1.2 HTTP/1.1\r\n"));
+    // Placeholder names are letters, digits, `_` and `-`.
+    let params = [
+        ("exec_id", p("e1")),
+        ("plugin-name", p("p2")),
+        ("N0", p("3")),
+    ];
+    let spec = RequestSpec::new("POST", "/exec/{exec_id}/{plugin-name}/{N0}").params(&params);
+    assert!(enc(&spec)
+        .unwrap()
+        .starts_with(b"POST /exec/e1/p2/3 HTTP/1.1\r\n"));
+    for t in ["/{a.b}", "/{a:b}", "/{a/b}", "/{a~b}"] {
+        let spec = RequestSpec::new("GET", t).params(&params);
+        assert_eq!(
+            enc(&spec),
+            Err(misuse(MisuseError::InvalidPathTemplate)),
+            "{t}"
+        );
+    }
 }
 
 #[test]
@@ -614,6 +632,11 @@ fn image_references_valid() {
         (full.as_str(), full.as_str()),
         ("a__b/c--d.e_f:V1.0-rc_1", "a__b/c--d.e_f:V1.0-rc_1"),
         ("[::1]:5000/img", "%5B::1%5D:5000/img"),
+        (
+            "my-registry.example.com:5000/team/app:1",
+            "my-registry.example.com:5000/team/app:1",
+        ),
+        ("Reg-1.Example:443/x", "Reg-1.Example:443/x"),
     ] {
         let params = [("name", PathParam::Image(img))];
         let spec = RequestSpec::new("POST", "/images/{name}/tag").params(&params);
@@ -656,6 +679,11 @@ fn image_references_invalid() {
         "a#b",
         "a%2Fb",
         "Docker.io/Library/Ubuntu",
+        "my_registry.com:5000/x",
+        "bad!host:5000/x",
+        "-reg.example:5000/x",
+        "reg-.example:5000/x",
+        "reg..example:5000/x",
         long.as_str(),
         long_tag.as_str(),
         bad_digest.as_str(),
