@@ -61,6 +61,7 @@ mod client;
 mod config;
 mod conn;
 mod demux;
+mod duplex;
 mod error;
 mod exchange;
 mod headers;
@@ -78,11 +79,12 @@ pub use config::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
     DEFAULT_WRITE_TIMEOUT,
 };
-pub use demux::{Chunk, Demux, Output};
+pub use demux::{Chunk, Demux, Output, MAX_SYSTEM_ERROR};
 pub use docksock_api::{
     AttachOptions, BuildOptions, Call, EventsOptions, Filters, ListContainersOptions,
     ListImagesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
 };
+pub use duplex::{HijackedReader, HijackedWriter};
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;
