@@ -270,3 +270,47 @@ fn blocking_duplex_attach_run_pumps_stdin_and_returns_the_exit_code() {
     );
     assert_eq!(err, b"err\n");
 }
+
+#[test]
+fn blocking_duplex_a_wait_outlives_the_clients_timeouts_and_has_its_own() {
+    let Some(docker) = daemon() else { return };
+    let image = busybox_image(&docker);
+    // Head and idle timeouts far shorter than the container's run: the wait has none.
+    let short = Client::builder_from_env()
+        .unwrap()
+        .head_timeout(Duration::from_millis(500))
+        .idle_timeout(Duration::from_millis(500))
+        .build();
+    let guard = ContainerGuard::create(
+        &docker,
+        &unique_name("duplex-wait"),
+        &json!({"Image": image, "Cmd": ["sh", "-c", "sleep 2; exit 4"]}),
+    );
+    docker.start_container(&guard.id).unwrap();
+    // A limit given to the wait: its own error kind, naming the call.
+    let err = short
+        .wait_container(
+            &guard.id,
+            &docksock::WaitOptions {
+                timeout: docksock::Timeout::After(Duration::from_millis(300)),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.timeout_kind(),
+        Some(docksock::TimeoutKind::Wait),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("/wait: "), "{err}");
+    let code = short
+        .wait_container(&guard.id, &docksock::WaitOptions::default())
+        .unwrap();
+    assert_eq!(code, 4);
+    // The name as the engine lists it, with its leading `/`, is the same container.
+    let listed = format!("/{}", unique_name("duplex-wait"));
+    assert_eq!(
+        docker.inspect_container(&listed).unwrap()["Id"],
+        guard.id.as_str()
+    );
+}

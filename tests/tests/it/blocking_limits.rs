@@ -398,3 +398,42 @@ fn blocking_limits_a_1gib_body_read_whole_is_capped() {
         err
     });
 }
+
+// ----- socket paths ---------------------------------------------------------------------------
+
+#[test]
+fn blocking_limits_a_socket_path_that_is_not_utf8_is_connected_to_exactly() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::Write(docksock_tests::fault_server::dockerd_ping_response()),
+    ]);
+    // A link named with a byte that is not UTF-8: a lossy rewrite (U+FFFD) names no file.
+    let dir = std::env::temp_dir().join(format!("docksock-bytes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let _cleanup = tempdir::Dir(dir.clone());
+    let mut name = dir.into_os_string().into_vec();
+    name.extend_from_slice(b"/caf\xe9.sock");
+    let link = std::path::PathBuf::from(std::ffi::OsString::from_vec(name.clone()));
+    std::os::unix::fs::symlink(server.path(), &link).unwrap();
+
+    let mut host = b"unix://".to_vec();
+    host.extend_from_slice(&name);
+    let docker = Client::builder()
+        .host(OsStr::from_bytes(&host))
+        .unwrap()
+        .api_version(ApiVersion::new(1, 41))
+        .build();
+    assert_eq!(docker.socket_path().as_os_str().as_bytes(), &name[..]);
+    assert_eq!(docker.ping().unwrap().body, "OK");
+
+    // A relative unix:// path is a clear error, never a path under the working directory.
+    let err = Client::builder()
+        .host("unix://docker.sock")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("relative socket path"), "{err}");
+}
