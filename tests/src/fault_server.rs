@@ -82,6 +82,14 @@ pub enum Step {
         /// The pause between two single-byte writes.
         delay: Duration,
     },
+    /// Write `chunk` this many times (a large hostile body in constant memory: 64 KiB × 16384
+    /// is 1 GiB). Stops quietly when the client goes away.
+    Repeat {
+        /// The bytes written each time.
+        chunk: Vec<u8>,
+        /// How many times.
+        times: u64,
+    },
     /// Do nothing for this long (the current connection stays as it is).
     Sleep(Duration),
     /// Close the current connection (the client sees EOF).
@@ -373,6 +381,11 @@ impl Runner<'_> {
                 }
             }
             Step::Write(bytes) => self.write_all(bytes)?,
+            Step::Repeat { chunk, times } => {
+                for _ in 0..*times {
+                    self.write_all(chunk)?;
+                }
+            }
             Step::Drip { bytes, delay } => {
                 for (i, b) in bytes.iter().enumerate() {
                     if i > 0 {

@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::body::Body;
 use crate::client::Client;
 use crate::demux::Demux;
+use crate::duplex::Target;
 use crate::error::{Error, Result};
 use crate::hijack::Hijacked;
 use crate::response::{JsonMessages, ResponseBody};
@@ -290,27 +291,42 @@ impl Client {
     }
 
     /// `POST /containers/{id}/wait?condition=`: blocks until the container stops and returns
-    /// its exit code.
+    /// its exit code. No limit by default, however long the container runs; `opts.timeout`
+    /// sets one.
     ///
     /// # Errors
     ///
     /// [`Error::Api`] 404 for an unknown container; [`Error::Stream`] when the daemon reports
-    /// an error waiting; [`Error::Timeout`] after `opts.timeout`.
+    /// an error waiting; [`Error::Timeout`] of kind [`TimeoutKind::Wait`](crate::TimeoutKind::Wait)
+    /// when the container did not stop within `opts.timeout`.
     pub fn wait_container(&self, id: &str, opts: &WaitOptions) -> Result<i64> {
-        let v = self.run(containers::wait(id, opts))?.json()?;
+        let limited = matches!(opts.timeout, docksock_proto::timeout::Timeout::After(_));
+        let v = self
+            .run(containers::wait(id, opts))
+            .and_then(|resp| resp.json())
+            .map_err(|e| match e {
+                // The head and idle deadlines of a wait are its own timeout.
+                Error::Timeout { operation, .. } if limited => Error::Timeout {
+                    kind: docksock_proto::timeout::TimeoutKind::Wait,
+                    operation,
+                },
+                e => e,
+            })?;
         if let Some(msg) = v
             .get("Error")
             .and_then(|e| e.get("Message"))
             .and_then(Value::as_str)
             .filter(|m| !m.is_empty())
         {
-            return Err(Error::Stream {
-                message: msg.to_owned(),
-            });
+            return Err(
+                Error::stream(msg.to_owned()).in_operation(&format!("POST /containers/{id}/wait"))
+            );
         }
-        v.get("StatusCode")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| Error::Unexpected(format!("wait: no StatusCode in {v}")))
+        v.get("StatusCode").and_then(Value::as_i64).ok_or_else(|| {
+            Error::Unexpected(format!(
+                "POST /containers/{id}/wait: no StatusCode in the answer {v}"
+            ))
+        })
     }
 
     /// Whether a container has a TTY (`Config.Tty`), which decides how its output is framed.
@@ -345,7 +361,8 @@ impl Client {
         let mode = self.container_mode(id, opts.tty)?;
         Ok(self
             .run_hijack(containers::attach(id, opts))?
-            .with_mode(mode))
+            .with_mode(mode)
+            .with_session(self, Target::Container(id.to_owned())))
     }
 
     /// `DELETE /containers/{id}?force=&v=&link=`.
@@ -392,7 +409,10 @@ impl Client {
             .as_bool()
             .unwrap_or(false);
         let mode = containers::mode_for_tty(tty);
-        Ok(self.run_hijack(exec::start(exec_id, tty))?.with_mode(mode))
+        Ok(self
+            .run_hijack(exec::start(exec_id, tty))?
+            .with_mode(mode)
+            .with_session(self, Target::Exec(exec_id.to_owned())))
     }
 
     /// `POST /exec/{id}/start` detached: the command runs in the background; follow it with

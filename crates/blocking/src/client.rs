@@ -271,7 +271,7 @@ impl Client {
         let sent = exchange::send(&self.inner, &call, Body::empty(), Some(v))?;
         if sent.upgraded {
             // `101`, or dockerd's other hijack form: 200 with a close-delimited raw stream.
-            return Ok(Hijacked::new(sent.conn));
+            return Ok(Hijacked::new(sent.conn, self.inner.cfg.max_body));
         }
         let status = sent.head.status;
         let resp = Response::new(sent, Arc::clone(&self.inner));

@@ -122,17 +122,34 @@ impl Default for ClientBuilder {
 }
 
 /// Parses a `DOCKER_HOST` value: `unix:///path` or a bare absolute path.
-pub(crate) fn parse_host(host: &str) -> Result<PathBuf> {
-    if let Some(path) = host.strip_prefix("unix://") {
+#[cfg(test)]
+fn parse_host(host: &str) -> Result<PathBuf> {
+    parse_host_os(std::ffi::OsStr::new(host))
+}
+
+/// Parses a `DOCKER_HOST` value as the bytes it is (a socket path need not be UTF-8): the path
+/// is taken exactly, never rewritten.
+pub(crate) fn parse_host_os(host_os: &std::ffi::OsStr) -> Result<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+
+    let bytes = host_os.as_bytes();
+    let host = host_os.to_string_lossy();
+    if let Some(path) = bytes.strip_prefix(b"unix://") {
         if path.is_empty() {
             return Err(Error::Config(format!(
                 "Docker host {host:?} names no socket path (expected unix:///path/to/docker.sock)"
             )));
         }
-        return Ok(PathBuf::from(path));
+        if !path.starts_with(b"/") {
+            return Err(Error::Config(format!(
+                "Docker host {host:?} has a relative socket path: write unix:// then an absolute \
+                 path (unix:///path/to/docker.sock, three slashes)"
+            )));
+        }
+        return Ok(PathBuf::from(std::ffi::OsStr::from_bytes(path)));
     }
-    if host.starts_with('/') {
-        return Ok(PathBuf::from(host));
+    if bytes.starts_with(b"/") {
+        return Ok(PathBuf::from(host_os));
     }
     match host.split_once("://") {
         Some((scheme, _)) => Err(Error::Config(format!(
@@ -161,8 +178,7 @@ impl ClientBuilder {
         let mut b = ClientBuilder::default();
         let host = std::env::var_os("DOCKER_HOST").filter(|h| !h.is_empty());
         if let Some(host) = host {
-            let host = host.to_string_lossy();
-            b = b.host(&host).map_err(|e| match e {
+            b.path = parse_host_os(&host).map_err(|e| match e {
                 Error::Config(m) => Error::Config(format!("DOCKER_HOST: {m}")),
                 other => other,
             })?;
@@ -185,53 +201,55 @@ impl ClientBuilder {
         self
     }
 
-    /// The socket as a `DOCKER_HOST` value: `unix:///path` or a bare `/path`.
+    /// The socket as a `DOCKER_HOST` value: `unix:///path` or a bare `/path`, taken byte for
+    /// byte (a path that is not UTF-8 is connected to exactly).
     ///
     /// # Errors
     ///
     /// [`Error::Config`] naming the scheme for anything else (`tcp://`, `ssh://`, `npipe://`…):
     /// this client speaks only to a local Unix socket.
-    pub fn host(mut self, host: &str) -> Result<Self> {
-        self.path = parse_host(host)?;
+    pub fn host(mut self, host: impl AsRef<std::ffi::OsStr>) -> Result<Self> {
+        self.path = parse_host_os(host.as_ref())?;
         Ok(self)
     }
 
-    /// The connect timeout (default 5 s). A Unix-socket `connect` completes or fails at once
-    /// unless the daemon's accept backlog is full; std has no way to interrupt that wait for a
-    /// Unix socket, so the connect runs in the calling thread and a connect that took longer
-    /// than this (or that the kernel gave up with `EAGAIN`/`ETIMEDOUT`) is reported as
-    /// [`TimeoutKind::Connect`](crate::TimeoutKind::Connect) before the request is written.
+    /// The connect timeout (default 5 s; `None`: none — see [the timeout
+    /// model](crate#timeouts)). A Unix-socket `connect` completes or fails at once unless the
+    /// daemon's accept backlog is full; the wait for room ends at this deadline with
+    /// [`TimeoutKind::Connect`](crate::TimeoutKind::Connect).
     #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.cfg.timeouts.connect = Some(timeout);
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.cfg.timeouts.connect = timeout.into();
         self
     }
 
-    /// Bounds the wait for the response head, from the end of the request (default 60 s): a
+    /// Bounds the wait for the response head, from the end of the request (default 60 s;
+    /// `None`: none — see [the timeout model](crate#timeouts)): a
     /// deadline for the whole head, however it is dripped. Import and build answer only after
     /// the whole upload, so this runs from there. Operations that take long on purpose (a
     /// container stop) extend it in their definition.
     #[must_use]
-    pub fn head_timeout(mut self, timeout: Duration) -> Self {
-        self.cfg.timeouts.head = Some(timeout);
+    pub fn head_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.cfg.timeouts.head = timeout.into();
         self
     }
 
     /// The longest silence allowed while the client waits for bytes of a body or hijacked
-    /// stream (default 60 s). Operations that wait or follow (container wait, follow logs,
+    /// stream (default 60 s; `None`: none — see [the timeout model](crate#timeouts)). Operations that wait or follow (container wait, follow logs,
     /// events and stats streams, attach) switch it off in their definition; set one on such
     /// a stream with `set_idle_timeout`.
     #[must_use]
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.cfg.timeouts.idle = Some(timeout);
+    pub fn idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.cfg.timeouts.idle = timeout.into();
         self
     }
 
     /// The longest time the daemon may take no byte of a request (its head, an uploaded body,
-    /// a hijacked stream's stdin) (default 60 s).
+    /// a hijacked stream's stdin) (default 60 s; `None`: none — see [the timeout
+    /// model](crate#timeouts)).
     #[must_use]
-    pub fn write_timeout(mut self, timeout: Duration) -> Self {
-        self.cfg.timeouts.write = Some(timeout);
+    pub fn write_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.cfg.timeouts.write = timeout.into();
         self
     }
 
@@ -333,6 +351,15 @@ mod tests {
         }
         assert!(parse_host("unix://").is_err());
         assert!(parse_host("relative.sock").is_err());
+        let e = parse_host("unix://relative.sock").unwrap_err().to_string();
+        assert!(e.contains("relative socket path"), "{e}");
+        // A path that is not UTF-8 is kept byte for byte.
+        use std::os::unix::ffi::OsStrExt;
+        let raw = std::ffi::OsStr::from_bytes(b"unix:///tmp/caf\xe9.sock");
+        assert_eq!(
+            parse_host_os(raw).unwrap().as_os_str().as_bytes(),
+            b"/tmp/caf\xe9.sock"
+        );
     }
 
     #[test]

@@ -6,7 +6,11 @@ use std::io::{self, Read};
 
 use docksock_proto::stdcopy::{Demuxer, Frame, Mode, StreamKind};
 
+use crate::config::DEFAULT_MAX_BODY;
 use crate::error::{Error, Result};
+
+/// The cap on the daemon's stream-3 (system error) text kept for [`Error::Stream`]: 64 KiB.
+pub const MAX_SYSTEM_ERROR: usize = 64 << 10;
 
 /// One piece of demultiplexed output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +46,10 @@ pub(crate) struct Frames<R> {
     pub(crate) next: fn(&mut R) -> Result<Option<Piece>>,
     /// The bytes of a piece just handed out.
     pub(crate) bytes: fn(&R, usize, usize) -> &[u8],
+    /// The operation whose answer this is (named by errors).
+    pub(crate) operation: String,
+    /// The client's cap on a body read whole (the cap of [`Demux::collect_output`]).
+    pub(crate) max_output: usize,
 }
 
 /// Where the frames come from.
@@ -71,12 +79,20 @@ enum Source<R> {
 /// other reader with the core's [`Demuxer`].
 ///
 /// Use it as an iterator of owned [`Chunk`]s, or zero-copy with [`next_chunk`](Self::next_chunk).
+///
+/// Memory is bounded: the daemon's stream-3 text is kept up to [`MAX_SYSTEM_ERROR`], and
+/// [`collect_output`](Self::collect_output) stops at its cap ([`set_max_output`](Self::set_max_output);
+/// by default the client's `max_body`, the cap of [`Response::bytes`](crate::Response::bytes),
+/// or [`DEFAULT_MAX_BODY`] for [`Demux::new`]), each with [`Error::TooLarge`].
 pub struct Demux<R> {
     reader: R,
     source: Source<R>,
     mode: Mode,
     syserr: Vec<u8>,
     done: bool,
+    /// The operation named by errors (empty for [`Demux::new`]).
+    operation: String,
+    max_output: usize,
 }
 
 impl<R> std::fmt::Debug for Demux<R> {
@@ -95,11 +111,19 @@ impl<R> Demux<R> {
     pub(crate) fn from_exchange(reader: R, mode: Mode, frames: Frames<R>) -> Demux<R> {
         Demux {
             reader,
+            operation: frames.operation.clone(),
+            max_output: frames.max_output,
             source: Source::Exchange(frames),
             mode,
             syserr: Vec::new(),
             done: false,
         }
+    }
+
+    /// Sets the cap of [`collect_output`](Self::collect_output): the most bytes of stdout
+    /// and stderr together it keeps.
+    pub fn set_max_output(&mut self, bytes: usize) {
+        self.max_output = bytes;
     }
 }
 
@@ -117,6 +141,8 @@ impl<R: Read> Demux<R> {
             mode,
             syserr: Vec::new(),
             done: false,
+            operation: String::new(),
+            max_output: DEFAULT_MAX_BODY,
         }
     }
 
@@ -150,20 +176,31 @@ impl<R: Read> Demux<R> {
             Ok(None) => Ok(None),
             Err(e) => {
                 self.done = true;
-                Err(e)
+                Err(e.in_operation(&self.operation))
             }
         }
     }
 
-    /// A stream-3 piece: the text is kept; the stream ends with it at the frame's end.
+    /// A stream-3 piece: the text is kept (up to [`MAX_SYSTEM_ERROR`]); the stream ends with
+    /// it at the frame's end.
     fn system_error(&mut self, text: &[u8], frame_end: bool) -> Result<()> {
+        if self.syserr.len() + text.len() > MAX_SYSTEM_ERROR {
+            self.done = true;
+            self.syserr = Vec::new();
+            return Err(Error::TooLarge {
+                operation: String::new(),
+                what: "the daemon's error text (a stream-3 frame)",
+                limit: MAX_SYSTEM_ERROR,
+                setting: "",
+            });
+        }
         self.syserr.extend_from_slice(text);
         if !frame_end {
             return Ok(());
         }
         self.done = true;
         let message = String::from_utf8_lossy(&self.syserr).trim().to_owned();
-        Err(Error::Stream { message })
+        Err(Error::stream(message))
     }
 
     fn advance(&mut self) -> Result<Option<(StreamKind, usize, usize)>> {
@@ -237,14 +274,26 @@ impl<R: Read> Demux<R> {
         }
     }
 
-    /// Reads to the end and returns stdout and stderr separately.
+    /// Reads to the end and returns stdout and stderr separately, keeping at most the cap
+    /// ([`set_max_output`](Self::set_max_output)) of both together.
     ///
     /// # Errors
     ///
-    /// As [`next_chunk`](Self::next_chunk).
+    /// As [`next_chunk`](Self::next_chunk); [`Error::TooLarge`] when the output exceeds the
+    /// cap (read it with [`next_chunk`](Self::next_chunk) instead).
     pub fn collect_output(mut self) -> Result<Output> {
         let mut out = Output::default();
+        let cap = self.max_output;
         while let Some((kind, data)) = self.next_chunk()? {
+            if out.stdout.len() + out.stderr.len() + data.len() > cap {
+                self.done = true;
+                return Err(Error::TooLarge {
+                    operation: self.operation.clone(),
+                    what: "the output (read it chunk by chunk instead)",
+                    limit: cap,
+                    setting: "ClientBuilder::max_body or Demux::set_max_output",
+                });
+            }
             match kind {
                 StreamKind::Stderr => out.stderr.extend_from_slice(data),
                 _ => out.stdout.extend_from_slice(data),
@@ -328,7 +377,7 @@ mod tests {
         assert_eq!(d.next().unwrap().unwrap().data, b"o");
         assert_eq!(d.next().unwrap().unwrap().data, b"k");
         match d.next().unwrap() {
-            Err(Error::Stream { message }) => assert_eq!(message, "boom"),
+            Err(Error::Stream { message, .. }) => assert_eq!(message, "boom"),
             other => panic!("{other:?}"),
         }
         assert!(d.next().is_none());
@@ -338,13 +387,16 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             err,
-            Error::Protocol(docksock_proto::Error::Peer(
-                docksock_proto::PeerError::TruncatedStdcopyFrame
-            ))
+            Error::Protocol {
+                source: docksock_proto::Error::Peer(
+                    docksock_proto::PeerError::TruncatedStdcopyFrame
+                ),
+                ..
+            }
         ));
         let err = Demux::new(&b"\x07\0\0\0\0\0\0\x01x"[..], Mode::Multiplexed)
             .collect_output()
             .unwrap_err();
-        assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+        assert!(matches!(err, Error::Protocol { .. }), "{err:?}");
     }
 }

@@ -21,16 +21,34 @@ fn describe(kind: TimeoutKind) -> &'static str {
              ClientBuilder::head_timeout)"
         }
         TimeoutKind::Idle => {
-            "the connection went idle for longer than the idle timeout (raise \
-             ClientBuilder::idle_timeout, or set_idle_timeout on the stream for a quiet \
-             follow/events/wait)"
+            "the daemon sent nothing for longer than the idle timeout (raise \
+             ClientBuilder::idle_timeout, or set_idle_timeout on the stream)"
         }
         TimeoutKind::Write => {
-            "timed out writing the request: the daemon took no byte of it for longer than the \
+            "timed out writing: the daemon took no byte of the request for longer than the \
              write timeout (raise ClientBuilder::write_timeout)"
         }
+        TimeoutKind::Wait => "the wait outlasted the timeout it was given (WaitOptions::timeout)",
         _ => "a timeout fired",
     }
+}
+
+/// At most this many characters of a refused value are shown.
+const MAX_SHOWN_VALUE: usize = 64;
+
+/// A value for an error message: escaped (control characters, quotes, non-ASCII as escapes) and
+/// cut to [`MAX_SHOWN_VALUE`] characters, in double quotes.
+pub(crate) fn shown(value: &str) -> String {
+    let mut out = String::from("\"");
+    for (i, c) in value.chars().enumerate() {
+        if i == MAX_SHOWN_VALUE {
+            out.push_str("\"…");
+            return out;
+        }
+        out.extend(c.escape_debug());
+    }
+    out.push('"');
+    out
 }
 
 /// Everything that can go wrong talking to the Docker daemon.
@@ -55,14 +73,50 @@ pub enum Error {
         source: io::Error,
     },
     /// A timeout fired.
-    Timeout(TimeoutKind),
+    Timeout {
+        /// Which one.
+        kind: TimeoutKind,
+        /// The operation it cut short (`POST /containers/{id}/wait`…; empty when unknown).
+        operation: String,
+    },
     /// The daemon (or whatever answered on the socket) broke the HTTP/1.1 wire rules or a Docker
-    /// stream format, or the request could not be encoded (an invalid path parameter, header or
-    /// image reference). Comes from `docksock-proto`.
-    Protocol(docksock_proto::Error),
+    /// stream format, or the request could not be encoded (a header the core refuses). Comes
+    /// from `docksock-proto`.
+    Protocol {
+        /// The operation (empty when unknown).
+        operation: String,
+        /// The core's error.
+        source: docksock_proto::Error,
+    },
+    /// An argument of a call was refused before anything was sent: `value` (escaped and
+    /// truncated) broke `rule` (for example "repository name must be lowercase").
+    InvalidArgument {
+        /// The operation.
+        operation: String,
+        /// What the argument is (`image reference`, `path parameter "id"`…).
+        what: String,
+        /// The value, escaped and truncated for display.
+        value: String,
+        /// The rule it broke.
+        rule: &'static str,
+    },
+    /// Something the client accumulates (a body read whole, a demultiplexed output, the
+    /// daemon's error text) reached its cap; nothing more was read.
+    TooLarge {
+        /// The operation.
+        operation: String,
+        /// What reached the cap.
+        what: &'static str,
+        /// The cap, in bytes.
+        limit: usize,
+        /// The setting that raises it, if there is one.
+        setting: &'static str,
+    },
     /// The daemon answered with a non-2xx status. `message` is its `{"message": ...}`, its plain
     /// text body, or the reason phrase.
     Api {
+        /// The operation (method and path, for example `GET /v1.41/containers/web/json`).
+        operation: String,
         /// The HTTP status code (404 no such container/image, 409 conflict, 400 bad parameter,
         /// 500 server error…).
         status: u16,
@@ -73,6 +127,8 @@ pub enum Error {
     /// build or import `{"error": ..., "errorDetail": {...}}` message, a `wait` result with an
     /// `Error`, or a stdcopy stream-3 (system error) frame.
     Stream {
+        /// The operation (empty when unknown).
+        operation: String,
         /// The daemon's error text.
         message: String,
     },
@@ -94,7 +150,7 @@ pub enum Error {
         source: serde_json::Error,
     },
     /// The daemon answered in a way this client did not expect (well-formed HTTP, but not what
-    /// the endpoint is documented to return), or a response body exceeded the client's cap.
+    /// the endpoint is documented to return). The text says what, after the operation.
     Unexpected(String),
 }
 
@@ -121,13 +177,18 @@ impl Error {
     /// use docksock::Error;
     ///
     /// let podman = Error::Api {
+    ///     operation: "POST /v1.41/containers/web/kill".into(),
     ///     status: 500,
     ///     message: "can only kill running containers. 82338a52 is in state exited: \
     ///               container state improper"
     ///         .into(),
     /// };
     /// assert!(podman.is_conflict());
-    /// let other = Error::Api { status: 500, message: "disk full".into() };
+    /// let other = Error::Api {
+    ///     operation: "POST /v1.41/containers/web/kill".into(),
+    ///     status: 500,
+    ///     message: "disk full".into(),
+    /// };
     /// assert!(!other.is_conflict());
     /// ```
     pub fn is_conflict(&self) -> bool {
@@ -141,6 +202,7 @@ impl Error {
             Error::Api {
                 status: 500,
                 message,
+                ..
             } => PODMAN_CONFLICT_CAUSES
                 .iter()
                 .any(|cause| message.trim_end().ends_with(cause)),
@@ -150,7 +212,75 @@ impl Error {
 
     /// True for an [`Error::Timeout`].
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout(_))
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// The kind of an [`Error::Timeout`], if this is one.
+    pub fn timeout_kind(&self) -> Option<TimeoutKind> {
+        match self {
+            Error::Timeout { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// The operation this error is about (method and path, or the call), when known.
+    pub fn operation(&self) -> Option<&str> {
+        let op = match self {
+            Error::Timeout { operation, .. }
+            | Error::Protocol { operation, .. }
+            | Error::InvalidArgument { operation, .. }
+            | Error::TooLarge { operation, .. }
+            | Error::Api { operation, .. }
+            | Error::Stream { operation, .. } => operation.as_str(),
+            _ => return None,
+        };
+        (!op.is_empty()).then_some(op)
+    }
+
+    /// A timeout of `kind` (the operation is filled in by [`in_operation`](Self::in_operation)).
+    pub(crate) fn timeout(kind: TimeoutKind) -> Error {
+        Error::Timeout {
+            kind,
+            operation: String::new(),
+        }
+    }
+
+    /// The daemon's in-band error text (the operation is filled in later).
+    pub(crate) fn stream(message: String) -> Error {
+        Error::Stream {
+            operation: String::new(),
+            message,
+        }
+    }
+
+    /// Names `op` in this error, unless it names an operation already: the field of the
+    /// variants that have one, the front of the text of the others ([`Error::Io`],
+    /// [`Error::Json`], [`Error::Unexpected`]).
+    pub(crate) fn in_operation(mut self, op: &str) -> Error {
+        if op.is_empty() {
+            return self;
+        }
+        match &mut self {
+            Error::Timeout { operation, .. }
+            | Error::Protocol { operation, .. }
+            | Error::InvalidArgument { operation, .. }
+            | Error::TooLarge { operation, .. }
+            | Error::Api { operation, .. }
+            | Error::Stream { operation, .. } => {
+                if operation.is_empty() {
+                    op.clone_into(operation);
+                }
+            }
+            Error::Io { context: text, .. }
+            | Error::Json { context: text, .. }
+            | Error::Unexpected(text) => {
+                if !text.starts_with(op) {
+                    *text = format!("{op}: {text}");
+                }
+            }
+            Error::Version { .. } | Error::Config(_) => {}
+        }
+        self
     }
 
     /// An [`Error::Io`] with what was being done.
@@ -195,12 +325,16 @@ impl Error {
     pub(crate) fn into_io(self) -> io::Error {
         let kind = match &self {
             Error::Io { source, .. } => source.kind(),
-            Error::Timeout(_) => io::ErrorKind::TimedOut,
-            Error::Protocol(docksock_proto::Error::Peer(
-                docksock_proto::PeerError::UnexpectedEof
-                | docksock_proto::PeerError::TruncatedStdcopyFrame
-                | docksock_proto::PeerError::TruncatedJson,
-            )) => io::ErrorKind::UnexpectedEof,
+            Error::Timeout { .. } => io::ErrorKind::TimedOut,
+            Error::Protocol {
+                source:
+                    docksock_proto::Error::Peer(
+                        docksock_proto::PeerError::UnexpectedEof
+                        | docksock_proto::PeerError::TruncatedStdcopyFrame
+                        | docksock_proto::PeerError::TruncatedJson,
+                    ),
+                ..
+            } => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, self)
@@ -209,19 +343,42 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = self.operation() {
+            write!(f, "{op}: ")?;
+        }
         match self {
             Error::Io { context, source } => write!(f, "{context}: {source}"),
-            Error::Timeout(kind) => f.write_str(describe(*kind)),
-            Error::Protocol(e) if e.is_misuse() => write!(f, "invalid request: {e}"),
-            Error::Protocol(e) => write!(f, "bad response from the daemon: {e}"),
-            Error::Api { status, message } => {
-                write!(f, "the daemon answered {status}: {message}")
+            Error::Timeout { kind, .. } => f.write_str(describe(*kind)),
+            Error::Protocol { source, .. } if source.is_misuse() => {
+                write!(f, "the request cannot be sent: {source}")
             }
-            Error::Stream { message } => write!(f, "the daemon reported an error: {message}"),
+            Error::Protocol { source, .. } => write!(f, "bad response from the daemon: {source}"),
+            Error::InvalidArgument {
+                what, value, rule, ..
+            } => write!(f, "{what} {value} refused: {rule}"),
+            Error::TooLarge {
+                what,
+                limit,
+                setting,
+                ..
+            } => {
+                write!(
+                    f,
+                    "{what} exceeds the {limit}-byte cap; nothing more was read"
+                )?;
+                if !setting.is_empty() {
+                    write!(f, " (raise {setting})")?;
+                }
+                Ok(())
+            }
+            Error::Api {
+                status, message, ..
+            } => write!(f, "the daemon answered {status}: {message}"),
+            Error::Stream { message, .. } => write!(f, "the daemon reported an error: {message}"),
             Error::Version { message } => write!(f, "API version mismatch: {message}"),
             Error::Config(message) => write!(f, "configuration error: {message}"),
             Error::Json { context, source } => write!(f, "{context}: {source}"),
-            Error::Unexpected(message) => write!(f, "unexpected answer from the daemon: {message}"),
+            Error::Unexpected(message) => f.write_str(message),
         }
     }
 }
@@ -230,7 +387,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::Protocol(e) => Some(e),
+            Error::Protocol { source, .. } => Some(source),
             Error::Json { source, .. } => Some(source),
             _ => None,
         }
@@ -238,7 +395,10 @@ impl std::error::Error for Error {
 }
 
 impl From<docksock_proto::Error> for Error {
-    fn from(e: docksock_proto::Error) -> Self {
-        Error::Protocol(e)
+    fn from(source: docksock_proto::Error) -> Self {
+        Error::Protocol {
+            operation: String::new(),
+            source,
+        }
     }
 }

@@ -7,17 +7,18 @@
 //! deadlines are the core's [`Exchange`](docksock_proto::exchange::Exchange), driven through
 //! [`Conn`].
 
+use std::fmt::Write as _;
 use std::io::{self, Read};
 
 use docksock_api::{Call, CallBody, RequestBody};
-use docksock_proto::encode::{BodyFraming, RequestSpec};
+use docksock_proto::encode::{BodyFraming, PathParam, RequestSpec};
 use docksock_proto::exchange::Request;
 use docksock_proto::timeout::Timeout;
 use docksock_proto::version::ApiVersion;
 
 use crate::body::{Body, Repr};
 use crate::conn::{Conn, READ_CHUNK};
-use crate::error::{Error, Result};
+use crate::error::{shown, Error, Result};
 use crate::headers::OwnedHead;
 use crate::pool::Inner;
 
@@ -41,14 +42,93 @@ struct CallTimeouts {
 /// Room before the data in the upload buffer for the chunk-size line (16 hex digits + CRLF).
 const CHUNK_PREFIX_ROOM: usize = 18;
 
+/// At most this many characters of a path parameter are shown in an operation's name.
+const MAX_SHOWN_PARAM: usize = 64;
+
+/// The name of a call in errors: its method and path, the version prefix and the parameters
+/// filled in (each escaped and truncated), without the query: `GET /v1.41/containers/web/json`.
+pub(crate) fn operation_name(call: &Call<'_>, version: Option<ApiVersion>) -> String {
+    let mut out = String::new();
+    write_operation(&mut out, call, version);
+    out
+}
+
+/// [`operation_name`] into `out` (a buffer a connection reuses: no allocation per request).
+fn write_operation(out: &mut String, call: &Call<'_>, version: Option<ApiVersion>) {
+    out.clear();
+    out.push_str(call.method());
+    out.push(' ');
+    if let Some(v) = version {
+        let _ = write!(out, "/v{v}");
+    }
+    let mut rest = call.path();
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let Some((name, tail)) = after.split_once('}') else {
+            rest = after;
+            out.push('{');
+            break;
+        };
+        match call.path_params().iter().find(|(n, _)| *n == name) {
+            Some((_, PathParam::Plain(v) | PathParam::Image(v))) => {
+                for (i, c) in v.chars().enumerate() {
+                    if i == MAX_SHOWN_PARAM {
+                        out.push('…');
+                        break;
+                    }
+                    out.extend(c.escape_debug());
+                }
+            }
+            None => {
+                let _ = write!(out, "{{{name}}}");
+            }
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+}
+
+/// Refuses a call whose path parameter breaks its rule, naming the value and the rule.
+fn check_params(call: &Call<'_>, version: Option<ApiVersion>) -> Result<()> {
+    for (name, param) in call.path_params() {
+        if let Some(rule) = param.problem() {
+            let (what, value) = match param {
+                PathParam::Image(v) => ("image reference".to_owned(), v),
+                PathParam::Plain(v) => (format!("path parameter `{name}`"), v),
+            };
+            return Err(Error::InvalidArgument {
+                operation: operation_name(call, version),
+                what,
+                value: shown(value),
+                rule,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Encodes and sends a call and reads the response head, on a pooled connection with one
 /// retry on a fresh one when the exchange's retry rule allows it. `body`, when not empty,
-/// replaces the call's own body.
+/// replaces the call's own body. Every error names the call.
 pub(crate) fn send(
     inner: &Inner,
     call: &Call<'_>,
     body: Body<'_>,
     version: Option<ApiVersion>,
+) -> Result<Sent> {
+    check_params(call, version)?;
+    let name = |out: &mut String| write_operation(out, call, version);
+    // The name is written out again only for an error that does not carry it yet.
+    send_call(inner, call, body, version, &name)
+        .map_err(|e| e.in_operation(&operation_name(call, version)))
+}
+
+fn send_call(
+    inner: &Inner,
+    call: &Call<'_>,
+    body: Body<'_>,
+    version: Option<ApiVersion>,
+    name: &dyn Fn(&mut String),
 ) -> Result<Sent> {
     let mut body = match (body.repr, call.body_ref()) {
         (Repr::Empty, CallBody::Bytes { data, .. }) => Body::bytes(&data[..]),
@@ -89,7 +169,7 @@ pub(crate) fn send(
         Repr::Reader(_) => BodyFraming::Chunked,
     };
     call.with_spec(version, |spec| {
-        send_spec(inner, &spec.body(framing), &mut body, t)
+        send_spec(inner, &spec.body(framing), &mut body, t, name)
     })
 }
 
@@ -99,6 +179,7 @@ fn send_spec(
     spec: &RequestSpec<'_>,
     body: &mut Body<'_>,
     t: CallTimeouts,
+    name: &dyn Fn(&mut String),
 ) -> Result<Sent> {
     // Encode into the pooled connection's buffer (reused from one request to the next),
     // before any connect: an invalid request is refused without touching the socket. A
@@ -122,12 +203,14 @@ fn send_spec(
         Some(conn) => conn,
         None => inner.connect()?,
     };
+    conn.set_operation(name);
     let (head, upgraded) = match attempt(&mut conn, spec, &wire, body, t) {
         Ok(head) => head,
         Err(e) if conn.may_retry() => {
             // The daemon had closed the pooled connection before answering.
             drop(e);
             conn = inner.connect()?;
+            conn.set_operation(name);
             attempt(&mut conn, spec, &wire, body, t)?
         }
         Err(e) => return Err(e),

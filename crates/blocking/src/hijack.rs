@@ -3,6 +3,7 @@
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use docksock_proto::exchange::BodyMode;
@@ -46,11 +47,17 @@ use crate::error::{Error, Result};
 /// # Ok::<(), docksock::Error>(())
 /// ```
 pub struct Hijacked {
-    conn: Conn,
+    pub(crate) conn: Conn,
     mode: Mode,
-    /// [`close_stdin`](Self::close_stdin) shut the write side (the exchange is told on the
-    /// next read or write).
-    stdin_closed: AtomicBool,
+    /// [`close_stdin`](Self::close_stdin) (or the writer of a [`split`](Self::split)) shut
+    /// the write side (the exchange is told on the next read or write).
+    pub(crate) stdin_closed: Arc<AtomicBool>,
+    /// The write side was handed to a [`HijackedWriter`](crate::HijackedWriter).
+    pub(crate) split: bool,
+    /// The cap of a demultiplexed output collected whole (the client's `max_body`).
+    pub(crate) max_output: usize,
+    /// What a TTY resize applies to, and the client to send it with.
+    pub(crate) session: Option<crate::duplex::Session>,
     /// The raw stream ended cleanly.
     ended: bool,
     /// Splitting the stream as frames could not start: the first frame read reports it.
@@ -68,11 +75,14 @@ impl std::fmt::Debug for Hijacked {
 }
 
 impl Hijacked {
-    pub(crate) fn new(conn: Conn) -> Hijacked {
+    pub(crate) fn new(conn: Conn, max_output: usize) -> Hijacked {
         Hijacked {
             conn,
             mode: Mode::Multiplexed,
-            stdin_closed: AtomicBool::new(false),
+            stdin_closed: Arc::new(AtomicBool::new(false)),
+            split: false,
+            max_output,
+            session: None,
             ended: false,
             failed: None,
         }
@@ -90,9 +100,9 @@ impl Hijacked {
     }
 
     /// Sets the idle timeout for reads of this stream: the longest silence while waiting for
-    /// output.
-    pub fn set_idle_timeout(&mut self, timeout: Duration) {
-        self.conn.set_idle_timeout(timeout);
+    /// output (`None`: none, the default of attach and exec).
+    pub fn set_idle_timeout(&mut self, timeout: impl Into<Option<Duration>>) {
+        self.conn.set_idle_timeout(timeout.into());
     }
 
     /// Closes the stdin direction (shutdown of the write side); the output can still be read.
@@ -101,9 +111,18 @@ impl Hijacked {
     ///
     /// [`Error::Io`] if the shutdown fails.
     pub fn close_stdin(&self) -> Result<()> {
+        if self.split {
+            return Err(Error::Config(
+                "stdin belongs to the HijackedWriter of split(): close it there".into(),
+            ));
+        }
         self.conn.stream().shutdown(Shutdown::Write).map_err(|e| {
             Error::io(
-                format!("closing stdin on {}", self.conn.path().display()),
+                format!(
+                    "{}: closing stdin on {}",
+                    self.conn.operation(),
+                    self.conn.path().display()
+                ),
                 e,
             )
         })?;
@@ -129,13 +148,15 @@ impl Hijacked {
         let frames = Frames {
             next: Hijacked::next_frame,
             bytes: Hijacked::frame_bytes,
+            operation: self.conn.operation().to_owned(),
+            max_output: self.max_output,
         };
         Demux::from_exchange(self, mode, frames)
     }
 
     /// The next piece of a stdcopy frame (the stream's mode set by
     /// [`demux_as`](Self::demux_as)); `None` at the end of the stream.
-    fn next_frame(&mut self) -> Result<Option<Piece>> {
+    pub(crate) fn next_frame(&mut self) -> Result<Option<Piece>> {
         if let Some(e) = self.failed.take() {
             self.ended = true;
             return Err(e);
@@ -162,7 +183,7 @@ impl Hijacked {
     }
 
     /// The bytes of a piece [`next_frame`](Self::next_frame) handed out.
-    fn frame_bytes(&self, start: usize, end: usize) -> &[u8] {
+    pub(crate) fn frame_bytes(&self, start: usize, end: usize) -> &[u8] {
         self.conn.buffered(start, end)
     }
 
@@ -175,7 +196,7 @@ impl Hijacked {
         closed
     }
 
-    fn read_inner(&mut self, out: &mut [u8]) -> Result<usize> {
+    pub(crate) fn read_inner(&mut self, out: &mut [u8]) -> Result<usize> {
         self.sync_stdin();
         loop {
             if self.conn.has_pending() {
@@ -204,13 +225,20 @@ impl Hijacked {
 
 impl Read for Hijacked {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        self.read_inner(out).map_err(Error::into_io)
+        self.read_inner(out)
+            .map_err(|e| e.in_operation(self.conn.operation()).into_io())
     }
 }
 
 impl Write for Hijacked {
     /// Writes all of `data` (a hijacked stream's stdin is written whole or fails).
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.split {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "stdin belongs to the HijackedWriter of split()",
+            ));
+        }
         if self.sync_stdin() {
             return Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
@@ -220,7 +248,9 @@ impl Write for Hijacked {
         if data.is_empty() {
             return Ok(0);
         }
-        self.conn.write_stream(data).map_err(Error::into_io)?;
+        self.conn
+            .write_stream(data)
+            .map_err(|e| e.in_operation(self.conn.operation()).into_io())?;
         Ok(data.len())
     }
 

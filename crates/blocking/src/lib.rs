@@ -51,6 +51,19 @@
 //! * **Hijacked streams** ([`Hijacked`]) for attach and exec: waits for the `101` before any
 //!   stdin, keeps bytes read past the head, half-closes stdin, demultiplexes with [`Demux`].
 //!
+//! ## Timeouts
+//!
+//! One model, the same in every docksock adapter (the core's
+//! [`Timeouts`](docksock_proto::timeout::Timeouts)): each timeout is an `Option<Duration>`,
+//! `None` meaning no limit, set on the [`ClientBuilder`] (`connect_timeout`, `head_timeout`,
+//! `idle_timeout`, `write_timeout`, each taking a `Duration` or `None`) and, for the idle
+//! timeout, on any stream with `set_idle_timeout`. The exchange turns each into one absolute
+//! deadline when its phase begins; signals (`EINTR`), partial reads and partial writes never
+//! extend it, and only progress of the kind it measures moves it. Operations that wait or
+//! follow (container wait, follow logs, events, stats streams, attach, exec) have no idle
+//! limit unless the caller sets one; a wait given [`WaitOptions::timeout`] fails with
+//! [`TimeoutKind::Wait`].
+//!
 //! Rust programs ignore `SIGPIPE`, so a write to a connection the daemon closed is an error
 //! (`EPIPE`), not a signal. A host program written in another language must do the same.
 //!
@@ -68,6 +81,7 @@ mod client;
 mod config;
 mod conn;
 mod demux;
+mod duplex;
 mod error;
 mod exchange;
 mod headers;
@@ -85,7 +99,7 @@ pub use config::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
     DEFAULT_WRITE_TIMEOUT,
 };
-pub use demux::{Chunk, Demux, Output};
+pub use demux::{Chunk, Demux, Output, MAX_SYSTEM_ERROR};
 pub use docksock_api::{
     AttachOptions, BuildOptions, Call, EventsOptions, Filters, ListContainersOptions,
     ListImagesOptions, LogsOptions, RemoveContainerOptions, RemoveImageOptions, WaitOptions,
@@ -95,6 +109,7 @@ pub use docksock_api::{
     LoadOptions, PluginPullOptions, PullOptions, PushOptions, PutArchiveOptions, SaveImagesOptions,
     SearchOptions, ServiceLogsOptions, UpdateServiceOptions, UpdateSwarmOptions,
 };
+pub use duplex::{HijackedReader, HijackedWriter};
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;

@@ -16,6 +16,9 @@ use crate::exchange::Sent;
 use crate::headers::{OwnedHead, ResponseHeaders};
 use crate::pool::Inner;
 
+/// The most characters of a daemon's error message kept in [`Error::Api`].
+const MAX_API_MESSAGE: usize = 1024;
+
 /// A response: status line, headers, and the body as a stream.
 ///
 /// The body is read from the connection as the caller reads it (`Read`, on the response or on
@@ -108,6 +111,7 @@ impl Response {
     /// The error this (non-2xx) response carries; see
     /// [`error_for_status`](Self::error_for_status).
     pub fn into_error(mut self) -> Error {
+        let operation = self.body.operation();
         let mut body = Vec::new();
         let _ = (&mut self.body)
             .take(MAX_ERROR_BODY as u64)
@@ -130,10 +134,16 @@ impl Response {
             })
             .or_else(|| (!self.reason.is_empty()).then(|| self.reason.clone()))
             .unwrap_or_else(|| format!("HTTP status {}", self.status));
+        // A person reads this: the daemon's own messages are short; a long body is cut.
+        let message = match message.char_indices().nth(MAX_API_MESSAGE) {
+            Some((at, _)) => format!("{}…", message.get(..at).unwrap_or_default()),
+            None => message,
+        };
         if self.status == 400 && message.starts_with("client version ") {
             return Error::Version { message };
         }
         Error::Api {
+            operation,
             status: self.status,
             message,
         }
@@ -141,7 +151,7 @@ impl Response {
 
     /// Sets the idle timeout for the rest of this body: the longest silence while waiting for
     /// its bytes. Operations that follow or wait have none unless it is set here.
-    pub fn set_idle_timeout(&mut self, timeout: Duration) {
+    pub fn set_idle_timeout(&mut self, timeout: impl Into<Option<Duration>>) {
         self.body.set_idle_timeout(timeout);
     }
 
@@ -149,7 +159,7 @@ impl Response {
     ///
     /// # Errors
     ///
-    /// I/O, timeout or protocol errors; [`Error::Unexpected`] over the cap.
+    /// I/O, timeout or protocol errors; [`Error::TooLarge`] over the cap.
     pub fn bytes(mut self) -> Result<Vec<u8>> {
         self.body.read_capped()
     }
@@ -195,6 +205,8 @@ impl Response {
         let frames = Frames {
             next: ResponseBody::next_frame,
             bytes: ResponseBody::frame_bytes,
+            operation: body.operation(),
+            max_output: body.inner.cfg.max_body,
         };
         Demux::from_exchange(body, mode, frames)
     }
@@ -238,10 +250,17 @@ impl std::fmt::Debug for ResponseBody {
 
 impl ResponseBody {
     /// Sets the idle timeout for the rest of this body.
-    pub fn set_idle_timeout(&mut self, timeout: Duration) {
+    pub fn set_idle_timeout(&mut self, timeout: impl Into<Option<Duration>>) {
         if let Some(conn) = &mut self.conn {
-            conn.set_idle_timeout(timeout);
+            conn.set_idle_timeout(timeout.into());
         }
+    }
+
+    /// The operation this is the answer to, while the connection is held (errors name it).
+    fn operation(&self) -> String {
+        self.conn
+            .as_ref()
+            .map_or_else(String::new, |c| c.operation().to_owned())
     }
 
     /// True once the whole body has been read.
@@ -276,6 +295,10 @@ impl ResponseBody {
 
     /// Remembers an error (later calls fail again) and closes the connection.
     fn fail(&mut self, e: Error) -> Error {
+        let e = match &self.conn {
+            Some(conn) => e.in_operation(conn.operation()),
+            None => e,
+        };
         self.failed = Some(e.to_string());
         self.conn = None;
         e
@@ -383,11 +406,14 @@ impl ResponseBody {
                 return Ok(out);
             };
             if out.len() + data.len() > cap {
+                let operation = self.operation();
                 self.conn = None;
-                return Err(Error::Unexpected(format!(
-                    "response body larger than the {cap}-byte cap (read it as a stream, or \
-                     raise ClientBuilder::max_body)"
-                )));
+                return Err(Error::TooLarge {
+                    operation,
+                    what: "the response body (read it as a stream instead)",
+                    limit: cap,
+                    setting: "ClientBuilder::max_body",
+                });
             }
             out.extend_from_slice(data);
         }
@@ -485,7 +511,7 @@ impl JsonMessages {
 
     /// Sets the idle timeout for the rest of the stream (for example a long `until` on
     /// events, or a quiet container's stats).
-    pub fn set_idle_timeout(&mut self, timeout: Duration) {
+    pub fn set_idle_timeout(&mut self, timeout: impl Into<Option<Duration>>) {
         self.body.set_idle_timeout(timeout);
     }
 
@@ -557,7 +583,7 @@ impl Iterator for JsonMessages {
                 return None;
             }
             Ok(Some(v)) => match inband_error(&v) {
-                Some(message) => Err(Error::Stream { message }),
+                Some(message) => Err(Error::stream(message).in_operation(&self.body.operation())),
                 None => Ok(v),
             },
             Err(e) => Err(e),

@@ -94,7 +94,7 @@ mod with_models {
 
     impl<T> TypedMessages<T> {
         /// Sets the idle timeout for the rest of the stream.
-        pub fn set_idle_timeout(&mut self, timeout: Duration) {
+        pub fn set_idle_timeout(&mut self, timeout: impl Into<Option<Duration>>) {
             self.messages.set_idle_timeout(timeout);
         }
 

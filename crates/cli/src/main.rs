@@ -41,19 +41,39 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(Usage(msg))) => {
-            eprintln!("docksock: {msg}\n{USAGE}");
+            let _ = writeln!(std::io::stderr(), "docksock: {msg}\n{USAGE}");
             ExitCode::from(2)
         }
         Err(Failure::Docker(e)) => {
-            eprintln!("docksock: {e}");
+            let _ = writeln!(std::io::stderr(), "docksock: {e}");
             ExitCode::FAILURE
         }
+        // The reader of our output went away (`docksock ps | head -1`): nothing to say.
+        Err(Failure::OutputClosed) => ExitCode::SUCCESS,
     }
 }
 
 enum Failure {
     Usage(Usage),
     Docker(docksock::Error),
+    /// Standard output was closed by its reader.
+    OutputClosed,
+}
+
+/// The outcome of a write to standard output or error: a closed pipe ends the command quietly.
+fn output(written: std::io::Result<()>) -> Result<(), Failure> {
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::OutputClosed),
+        Err(e) => Err(docksock::Error::io("writing the output", e).into()),
+    }
+}
+
+/// `println!` that reports a failed write instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        output(writeln!(std::io::stdout().lock(), $($arg)*))?
+    };
 }
 
 impl From<docksock::Error> for Failure {
@@ -116,8 +136,9 @@ fn one_name<'a>(positional: &[&'a str], command: &str) -> Result<&'a str, Usage>
     }
 }
 
-fn print_json(v: &serde_json::Value) {
-    println!("{v:#}");
+fn print_json(v: &serde_json::Value) -> Result<(), Failure> {
+    say!("{v:#}");
+    Ok(())
 }
 
 fn run(args: &[String]) -> Result<(), Failure> {
@@ -149,7 +170,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "ping" => {
             no_args(rest, "ping")?;
             let ping = client.ping()?;
-            println!(
+            say!(
                 "{} (API {}, {})",
                 ping.body,
                 ping.api_version.as_deref().unwrap_or("unknown"),
@@ -158,15 +179,15 @@ fn run(args: &[String]) -> Result<(), Failure> {
         }
         "version" => {
             no_args(rest, "version")?;
-            print_json(&client.version()?);
+            print_json(&client.version()?)?;
         }
         "info" => {
             no_args(rest, "info")?;
-            print_json(&client.info()?);
+            print_json(&client.info()?)?;
         }
         "images" => {
             no_args(rest, "images")?;
-            print_json(&client.list_images(&ListImagesOptions::default())?);
+            print_json(&client.list_images(&ListImagesOptions::default())?)?;
         }
         "ps" => {
             let (flags, positional) = parse(rest, &[])?;
@@ -178,12 +199,12 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 all: flag(&flags, "-a") || flag(&flags, "--all"),
                 ..Default::default()
             };
-            print_json(&client.list_containers(&opts)?);
+            print_json(&client.list_containers(&opts)?)?;
         }
         "inspect" => {
             let (flags, positional) = parse(rest, &[])?;
             check_flags(&flags, &[])?;
-            print_json(&client.inspect_container(one_name(&positional, "inspect")?)?);
+            print_json(&client.inspect_container(one_name(&positional, "inspect")?)?)?;
         }
         "logs" => {
             let (flags, positional) = parse(rest, &["--tail"])?;
@@ -201,7 +222,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
                     StreamKind::Stderr => err.write_all(data).and_then(|()| err.flush()),
                     _ => out.write_all(data).and_then(|()| out.flush()),
                 };
-                written.map_err(|e| docksock::Error::io("writing output", e))?;
+                output(written)?;
             }
         }
         "start" | "stop" => {
@@ -213,7 +234,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             } else {
                 client.stop_container(name, None)?;
             }
-            println!("{name}");
+            say!("{name}");
         }
         "rm" => {
             let (flags, positional) = parse(rest, &[])?;
@@ -224,7 +245,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 ..Default::default()
             };
             client.remove_container(name, &opts)?;
-            println!("{name}");
+            say!("{name}");
         }
         "events" => {
             let (flags, positional) = parse(rest, &["--since", "--until"])?;
@@ -238,7 +259,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 ..Default::default()
             };
             for event in client.events(&opts)? {
-                println!("{}", event?);
+                say!("{}", event?);
             }
         }
         other => return Err(Usage(format!("unknown command {other:?}")).into()),

@@ -89,3 +89,37 @@ fn ps_against_the_real_daemon() {
     let listed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("ps prints JSON");
     assert!(listed.is_array());
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+
+    let Some(client) = docksock_tests::daemon() else {
+        return;
+    };
+    let host = format!("unix://{}", client.socket_path().display());
+    for command in [&["images"][..], &["info"][..], &["version"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docksock"))
+            .args(["--host", &host])
+            .args(command)
+            .env("RUST_BACKTRACE", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the pipe before the command has asked the daemon anything (`docksock images
+        // | head -c 0`): its first write meets EPIPE.
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{command:?}: {status}: {err}");
+        assert!(err.is_empty(), "{command:?}: {err}");
+    }
+}

@@ -85,8 +85,9 @@ pub enum Event<'a> {
         /// Whether the connection can be reused.
         keep_alive: bool,
     },
-    /// A `101 Switching Protocols` response: the decoder is done, and every byte after
-    /// `consumed` belongs to the upgraded (raw) stream.
+    /// A `101 Switching Protocols` response, or a 2xx answer to `CONNECT` (a tunnel, RFC 9112
+    /// §6.3: its `Content-Length` and `Transfer-Encoding` are ignored): the decoder is done,
+    /// and every byte after `consumed` belongs to the upgraded (raw) stream.
     Upgrade(Head<'a>),
 }
 
@@ -148,6 +149,8 @@ pub enum Event<'a> {
 pub struct ResponseDecoder {
     limits: Limits,
     head_request: bool,
+    /// The request is a `CONNECT`: a 2xx answer is a tunnel (RFC 9112 §6.3 rule 2).
+    connect_request: bool,
     state: State,
     /// Informational responses seen for this request.
     informational: usize,
@@ -219,6 +222,7 @@ impl ResponseDecoder {
         ResponseDecoder {
             limits,
             head_request: method == "HEAD",
+            connect_request: method == "CONNECT",
             state: HEAD_START,
             informational: 0,
             seen: false,
@@ -423,11 +427,14 @@ impl ResponseDecoder {
             }
         };
         let fields_buf = buf.get(status.len..).unwrap_or(b"");
+        // A 2xx answer to CONNECT is a tunnel: its Content-Length and Transfer-Encoding are
+        // ignored (RFC 9112 §6.3 rule 2), so they are not even checked.
+        let tunnel = self.connect_request && (200..300).contains(&status.code);
         let end = p.fields.read(
             fields_buf,
             self.limits.max_headers,
             PeerError::TooManyHeaders,
-            Some(&mut p.framing),
+            if tunnel { None } else { Some(&mut p.framing) },
         )?;
         let Some(fields_end) = end else {
             return self.head_partial(p, skipped, buf.len(), eof);
@@ -470,7 +477,7 @@ impl ResponseDecoder {
             self.state = HEAD_START;
             return Ok((consumed, Event::Informational(head)));
         }
-        if status == 101 {
+        if status == 101 || tunnel {
             head.body = BodyKind::Upgrade;
             head.keep_alive = false;
             self.state = State::Upgraded;

@@ -37,16 +37,20 @@ pub enum TimeoutKind {
     /// The peer stopped reading: request bytes (head, body, stdin) made no progress for too
     /// long.
     Write,
+    /// A call that waits on purpose (a container wait) was given a limit, and the condition
+    /// did not come about within it: the wait's own timeout, not a silent connection.
+    Wait,
 }
 
 impl TimeoutKind {
-    /// A stable kebab-case name: `connect`, `head`, `idle`, `write`.
+    /// A stable kebab-case name: `connect`, `head`, `idle`, `write`, `wait`.
     pub const fn as_str(self) -> &'static str {
         match self {
             TimeoutKind::Connect => "connect",
             TimeoutKind::Head => "head",
             TimeoutKind::Idle => "idle",
             TimeoutKind::Write => "write",
+            TimeoutKind::Wait => "wait",
         }
     }
 }

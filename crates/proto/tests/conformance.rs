@@ -339,3 +339,32 @@ fn example_binary_matches_library() {
         assert_eq!(lib, cli, "{}", case["id"]);
     }
 }
+
+#[test]
+fn empty_input_is_the_same_at_every_split() {
+    let opts = DecodeOpts::default();
+    let out = decode_all_ways(b"", &opts, "empty input");
+    assert_eq!(
+        out,
+        vec![serde_json::json!({"error": "closed-before-response"})]
+    );
+    let open = DecodeOpts {
+        no_eof: true,
+        ..DecodeOpts::default()
+    };
+    let out = decode_all_ways(b"", &open, "empty input without EOF");
+    assert_eq!(out.last().unwrap()["incomplete"], true);
+}
+
+#[test]
+fn connect_2xx_is_a_tunnel_in_the_harness() {
+    let opts = DecodeOpts {
+        methods: vec!["CONNECT".into()],
+        ..DecodeOpts::default()
+    };
+    let input = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloworld";
+    let out = decode_all_ways(input, &opts, "CONNECT 2xx");
+    let text = serde_json::to_string(&out).unwrap();
+    assert!(text.contains("\"upgrade\":true"), "{text}");
+    assert!(!text.contains("\"body\":\"hello\""), "{text}");
+}

@@ -283,6 +283,34 @@ fn cases() -> Vec<Case> {
             vec![Ev::Upgrade(101, b"\x01\x00\x00\x00\x00\x00\x00\x02hi".to_vec())],
         ),
         case(
+            "CONNECT 2xx is a tunnel: Content-Length ignored, every byte after the head is the tunnel's",
+            &["CONNECT"],
+            b"HTTP/1.1 200 Connection established\r\nContent-Length: 5\r\n\r\nhelloworld",
+            vec![Ev::Upgrade(200, b"helloworld".to_vec())],
+        ),
+        case(
+            "CONNECT 2xx is a tunnel: Transfer-Encoding (even with Content-Length) ignored",
+            &["CONNECT"],
+            b"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nraw",
+            vec![Ev::Upgrade(204, b"raw".to_vec())],
+        ),
+        case(
+            "CONNECT refused (407) has an ordinary body",
+            &["CONNECT"],
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 2\r\n\r\nno",
+            vec![
+                Ev::Head(407, h(&[("Content-Length", "2")])),
+                data(b"no"),
+                Ev::End(true),
+            ],
+        ),
+        case(
+            "empty input then EOF: closed before any response byte, whatever the split",
+            get,
+            b"",
+            vec![peer(PeerError::ClosedBeforeResponse)],
+        ),
+        case(
             "dockerd's hijack error: raw text, close-delimited",
             &["POST"],
             b"HTTP/1.1 404 Not Found\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\nNo such container: x\r\n",

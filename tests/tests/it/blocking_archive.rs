@@ -177,6 +177,7 @@ fn blocking_container_update_rename_pause_unpause() {
         Err(Error::Api {
             status: 404,
             message,
+            ..
         }) if engine.is_podman() => set_aside(
             &engine,
             "blocking_container_update_rename_pause_unpause",

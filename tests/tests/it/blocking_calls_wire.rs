@@ -140,6 +140,7 @@ fn blocking_wire_swarm_calls() {
             Err(Error::Api {
                 status: 503,
                 message,
+                ..
             }) => {
                 assert!(message.contains("not a swarm manager"), "{message}");
             }
@@ -396,7 +397,7 @@ fn blocking_wire_plugin_registry_calls() {
             let result: Result<Vec<Value>, Error> =
                 d.push_plugin("vieux/sshfs:latest", None).unwrap().collect();
             assert!(
-                matches!(result, Err(Error::Stream { ref message }) if message == "denied"),
+                matches!(result, Err(Error::Stream { ref message, .. }) if message == "denied"),
                 "{result:?}"
             );
         },
@@ -455,7 +456,7 @@ fn blocking_wire_pull_error_in_the_stream_and_path_stat() {
             let mut messages = d.pull_image("none", &opts).unwrap();
             assert_eq!(messages.next().unwrap().unwrap()["id"], "latest");
             match messages.next() {
-                Some(Err(Error::Stream { message })) => assert_eq!(message, "manifest unknown"),
+                Some(Err(Error::Stream { message, .. })) => assert_eq!(message, "manifest unknown"),
                 other => panic!("{other:?}"),
             }
             assert!(messages.next().is_none());

@@ -430,7 +430,9 @@ fn blocking_attach_stdin_round_trip_and_half_close() {
         )
         .unwrap_err();
     match err {
-        Error::Api { status, message } => {
+        Error::Api {
+            status, message, ..
+        } => {
             assert_eq!(status, 404);
             assert!(!message.is_empty());
         }

@@ -24,7 +24,10 @@ fn client(server: &FaultServer) -> Client {
 
 fn peer(err: &Error) -> Option<PeerError> {
     match err {
-        Error::Protocol(ProtoError::Peer(p)) => Some(*p),
+        Error::Protocol {
+            source: ProtoError::Peer(p),
+            ..
+        } => Some(*p),
         _ => None,
     }
 }
@@ -158,7 +161,16 @@ fn blocking_fault_head_timeout() {
     let started = Instant::now();
     let err = docker.ping().unwrap_err();
     let elapsed = started.elapsed();
-    assert!(matches!(err, Error::Timeout(TimeoutKind::Head)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Head,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.is_timeout());
     assert!(
         elapsed >= Duration::from_millis(280) && elapsed < Duration::from_secs(3),
@@ -181,7 +193,16 @@ fn blocking_fault_head_timeout_is_a_deadline_not_per_read() {
         .head_timeout(Duration::from_millis(400))
         .build();
     let err = docker.ping().unwrap_err();
-    assert!(matches!(err, Error::Timeout(TimeoutKind::Head)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Head,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -204,7 +225,16 @@ fn blocking_fault_idle_timeout_on_a_body() {
     assert_eq!(events.next().unwrap().unwrap(), serde_json::json!({"n": 1}));
     let started = Instant::now();
     let err = events.next().unwrap().unwrap_err();
-    assert!(matches!(err, Error::Timeout(TimeoutKind::Idle)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Idle,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -241,7 +271,16 @@ fn blocking_fault_follow_streams_outlive_the_idle_timeout() {
     assert_eq!(events.next().unwrap().unwrap(), serde_json::json!({"n": 1}));
     let started = Instant::now();
     let err = events.next().unwrap().unwrap_err();
-    assert!(matches!(err, Error::Timeout(TimeoutKind::Idle)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Idle,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -272,7 +311,8 @@ fn blocking_fault_garbage_heads_are_protocol_errors() {
         let err = docker.ping().unwrap_err();
         assert_eq!(peer(&err), Some(want), "{err:?}");
         assert!(
-            err.to_string().starts_with("bad response from the daemon"),
+            err.to_string()
+                .starts_with("GET /v1.41/_ping: bad response from the daemon"),
             "{err}"
         );
     }
@@ -440,7 +480,9 @@ fn blocking_fault_early_answer_stops_the_upload() {
         .import_image(tar, "docksock-test/refused", "x")
         .unwrap_err();
     match &err {
-        Error::Api { status, message } => {
+        Error::Api {
+            status, message, ..
+        } => {
             assert_eq!(*status, 400);
             assert_eq!(message, "upload refused");
         }
@@ -467,7 +509,16 @@ fn blocking_fault_write_timeout_when_the_daemon_stops_reading() {
     let err = docker
         .import_image(tar, "docksock-test/stalled", "x")
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout(TimeoutKind::Write)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                kind: TimeoutKind::Write,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("write_timeout"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
@@ -616,7 +667,7 @@ fn blocking_fault_hijack_system_error_and_truncation() {
         .demux();
     assert_eq!(demux.next().unwrap().unwrap().data, b"data");
     match demux.next().unwrap().unwrap_err() {
-        Error::Stream { message } => assert_eq!(message, "Error grabbing logs: boom"),
+        Error::Stream { message, .. } => assert_eq!(message, "Error grabbing logs: boom"),
         other => panic!("{other:?}"),
     }
     assert!(demux.next().is_none());
@@ -761,7 +812,13 @@ fn blocking_fault_max_body_is_a_cap() {
     assert_eq!(get().bytes().unwrap(), b"0123456789");
     for _ in 0..2 {
         match get().bytes().unwrap_err() {
-            Error::Unexpected(m) => assert!(m.contains("10-byte cap"), "{m}"),
+            err @ Error::TooLarge { limit: 10, .. } => {
+                let m = err.to_string();
+                assert!(
+                    m.starts_with("GET /v1.41/x: ") && m.contains("10-byte cap"),
+                    "{m}"
+                );
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -825,7 +882,7 @@ fn blocking_fault_invalid_request_leaves_the_pool_alone() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtoError::Misuse(_))),
+        matches!(err, Error::InvalidArgument { ref value, .. } if value == "\"a/b\""),
         "{err:?}"
     );
     assert_eq!(docker.ping().unwrap().body, "OK");
@@ -843,7 +900,13 @@ fn blocking_fault_invalid_request_leaves_the_pool_alone() {
         .request("GET", "/x", &[], &[], &[("Bad Name", "v")], Body::empty())
         .unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtoError::Misuse(_))),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtoError::Misuse(_),
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

@@ -164,6 +164,7 @@ fn blocking_commit_history_and_prune_images() {
         Err(Error::Api {
             status: 500,
             message,
+            ..
         }) if engine.is_podman() && message.contains("dangling") => {
             set_aside(
                 &engine,
@@ -249,7 +250,7 @@ fn blocking_save_and_load_round_trip() {
 /// unreachable registry.
 fn refused_by_registry(err: &Error) -> bool {
     match err {
-        Error::Api { message, .. } | Error::Stream { message } => message.contains(NO_REGISTRY),
+        Error::Api { message, .. } | Error::Stream { message, .. } => message.contains(NO_REGISTRY),
         _ => false,
     }
 }

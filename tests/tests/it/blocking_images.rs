@@ -261,23 +261,38 @@ fn blocking_raw_request_and_invalid_params() {
     let err = resp.error_for_status().unwrap_err();
     // The text after the status is the engine's own (dockerd: `page not found`).
     assert!(err.is_not_found(), "{err:?}");
+    // The operation comes first: which call failed.
+    let text = err.to_string();
     assert!(
-        err.to_string().starts_with("the daemon answered 404: "),
-        "{err}"
+        text.starts_with("GET /v1.") && text.contains("/no/such/path: the daemon answered 404: "),
+        "{text}"
     );
 
     // Invalid input never reaches the wire.
     let err = docker.inspect_image("Not A Valid Ref").unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let text = err.to_string();
     assert!(
-        matches!(err, Error::Protocol(e) if e.is_misuse()),
-        "{err:?}"
+        text.contains("GET /") && text.contains("\"Not A Valid Ref\"") && text.contains("spaces"),
+        "{text}"
+    );
+    let err = docker.inspect_image("Busybox:latest").unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "image reference \"Busybox:latest\" refused: repository name must be lowercase"
+        ),
+        "{err}"
     );
     let err = docker.inspect_container("a/b").unwrap_err();
-    assert!(
-        matches!(err, Error::Protocol(e) if e.is_misuse()),
-        "{err:?}"
-    );
-    assert!(!matches!(err, Error::Timeout(TimeoutKind::Head)));
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    assert!(err.to_string().contains("must not contain `/`"), "{err}");
+    assert!(!matches!(
+        err,
+        Error::Timeout {
+            kind: TimeoutKind::Head,
+            ..
+        }
+    ));
 }
 
 #[test]

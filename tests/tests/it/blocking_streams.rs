@@ -224,7 +224,7 @@ fn blocking_build_errors() {
     // The failure names the exit code (dockerd: `... returned a non-zero code: 3`, Podman:
     // `... exit status 3`).
     match failure {
-        Some(Error::Stream { message }) => {
+        Some(Error::Stream { message, .. }) => {
             assert!(message.trim_end().ends_with('3'), "{message}")
         }
         other => panic!("expected an in-band Stream error, got {other:?}"),

@@ -60,7 +60,9 @@ fn blocking_auth_is_sent_and_refused_by_an_unreachable_registry() {
         .unwrap_err();
     // The daemon read the body and tried the registry: its refusal, not a client error.
     match &err {
-        Error::Api { status, message } => {
+        Error::Api {
+            status, message, ..
+        } => {
             assert!((400..600).contains(status), "{err:?}");
             assert!(!message.is_empty(), "{err:?}");
         }

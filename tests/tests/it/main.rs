@@ -23,6 +23,10 @@ mod blocking_system;
 mod blocking_calls_wire;
 // Blocking client against the scripted fault server: drip, mid-body close, hang, garbage, restart.
 mod blocking_faults;
+// Blocking client against the scripted fault server: timeouts under a signal storm, memory caps.
+mod blocking_limits;
+// Blocking client against the real dockerd: duplex exec and attach, TTY sessions, resize.
+mod blocking_duplex;
 // mio adapter against the real dockerd: 50 containers' logs, events, wait, in one thread.
 mod mio_daemon;
 // mio adapter against a socket pair: pipelining, refusals, retry, early answers, cancel.

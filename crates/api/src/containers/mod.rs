@@ -147,8 +147,10 @@ pub static STATS: Operation = Operation::new(
     ResponseKind::JsonStream,
 );
 
+/// A container id or name. A name as the engine lists it (`/web`, with its leading `/`) is
+/// the same container as `web`: the `/` is dropped, as the engine does.
 fn id(id: &str) -> PathParam<'_> {
-    crate::plain(id)
+    crate::plain(id.strip_prefix('/').unwrap_or(id))
 }
 
 /// The stdcopy framing of a container's output: raw with a TTY.

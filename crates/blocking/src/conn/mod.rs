@@ -35,7 +35,7 @@ use crate::headers::OwnedHead;
 
 mod socket;
 
-use socket::is_timeout_error;
+pub(crate) use socket::{is_timeout_error, send_or_wait};
 
 /// Bytes asked for per read, and the initial buffer size.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -110,7 +110,6 @@ pub(crate) struct Conn {
     current: RequestId,
     next_id: u64,
     read_timeout: SocketTimeout,
-    write_timeout: SocketTimeout,
     /// The buffer requests are encoded into, kept with the connection and reused by the next
     /// request on it (see [`take_wbuf`](Self::take_wbuf)).
     wbuf: Vec<u8>,
@@ -118,6 +117,11 @@ pub(crate) struct Conn {
     /// one read).
     max_buf: usize,
     path: SharedPath,
+    /// The operation being run (method and path), named by its errors; the buffer is reused
+    /// by each request.
+    op: String,
+    /// The configured write timeout.
+    write_timeout_setting: Option<Duration>,
 }
 
 impl std::fmt::Debug for Conn {
@@ -137,14 +141,16 @@ impl Conn {
     /// the first request when the connect itself took too long.
     ///
     /// A Unix-socket `connect` completes or fails at once, except when the daemon's accept
-    /// backlog is full; std offers no way to bound that wait.
+    /// backlog is full: then it waits for room, until the connect deadline at most (see
+    /// [`connect_socket`]).
     pub(crate) fn connect(
         path: &SharedPath,
         max_buf: usize,
         config: Config,
         started: Instant,
     ) -> Result<Conn> {
-        let stream = UnixStream::connect(path).map_err(|e| connect_error(path, e))?;
+        let deadline = config.timeouts.connect.and_then(|t| started.checked_add(t));
+        let stream = connect_socket(path, deadline)?;
         Ok(Conn::new(stream, path, max_buf, config, started))
     }
 
@@ -155,6 +161,7 @@ impl Conn {
         config: Config,
         origin: Instant,
     ) -> Conn {
+        let write_timeout_setting = config.timeouts.write;
         let mut exchange = Box::new(Exchange::new(config, Duration::ZERO));
         exchange.set_read_paused(true, Duration::ZERO);
         Conn {
@@ -172,15 +179,26 @@ impl Conn {
             current: RequestId::new(0),
             next_id: 1,
             read_timeout: None,
-            write_timeout: None,
             wbuf: Vec::new(),
             max_buf: max_buf.max(READ_CHUNK),
             path: Arc::clone(path),
+            op: String::new(),
+            write_timeout_setting,
         }
     }
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The operation being run on this connection (named by errors).
+    pub(crate) fn operation(&self) -> &str {
+        &self.op
+    }
+
+    /// Names the operation the next request runs (`name` writes it into the cleared buffer).
+    pub(crate) fn set_operation(&mut self, name: &dyn Fn(&mut String)) {
+        name(&mut self.op);
     }
 
     pub(crate) fn stream(&self) -> &UnixStream {
@@ -262,12 +280,17 @@ impl Conn {
         Ok(())
     }
 
-    /// Sets the idle timeout of the request being answered (from now on).
-    pub(crate) fn set_idle_timeout(&mut self, timeout: Duration) {
+    /// Sets the idle timeout of the request being answered (from now on; `None`: none).
+    pub(crate) fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
         let now = self.clock();
         let _ = self
             .exchange
-            .set_idle_timeout(self.current, Timeout::After(timeout), now);
+            .set_idle_timeout(self.current, Timeout::from_option(timeout), now);
+    }
+
+    /// The client's write timeout (for a hijacked stream's writer, which writes on its own).
+    pub(crate) fn write_timeout_setting(&self) -> Option<Duration> {
+        self.write_timeout_setting
     }
 
     /// Whether the request that just failed may be sent again on a fresh connection (the
@@ -421,19 +444,20 @@ impl Conn {
                 failure = Some(failed.failure);
             }
         }
-        match failure {
-            Some(Failure::Timeout(kind)) => Error::Timeout(kind),
+        let e = match failure {
+            Some(Failure::Timeout(kind)) => Error::timeout(kind),
             Some(Failure::Peer(PeerError::UnexpectedEof | PeerError::ClosedBeforeResponse))
                 if self.io_error.is_some() =>
             {
                 self.take_io_error()
             }
-            Some(Failure::Peer(p)) => Error::Protocol(p.into()),
+            Some(Failure::Peer(p)) => docksock_proto::Error::from(p).into(),
             Some(Failure::Io { .. }) => self.take_io_error(),
-            Some(Failure::Misuse(m)) => Error::Protocol(m.into()),
+            Some(Failure::Misuse(m)) => docksock_proto::Error::from(m).into(),
             Some(other) => Error::Unexpected(format!("the connection failed: {other}")),
             None => Error::Unexpected("the connection was closed".into()),
-        }
+        };
+        e.in_operation(&self.op)
     }
 
     fn take_io_error(&mut self) -> Error {
@@ -444,6 +468,55 @@ impl Conn {
             )
         })
     }
+}
+
+/// Connects a Unix stream socket to `path` (any bytes: the path is passed to the kernel as it
+/// is), waiting for room in the daemon's accept backlog until `deadline` at most.
+///
+/// `std` cannot bound that wait: `UnixStream::connect` creates and connects the socket in one
+/// call. Here the socket is created first (`rustix`), and its send timeout — which is what
+/// bounds a Unix-socket `connect` waiting on a full backlog in the kernel — is set to the time
+/// left before each attempt: an interrupted connect (`EINTR`) or one the timeout ended
+/// (`EAGAIN`) is tried again with what remains of the same deadline, never a fresh timeout. A
+/// non-blocking connect and `poll` would not do for a Unix socket: the connect fails with
+/// `EAGAIN` at once and the unconnected socket polls writable.
+fn connect_socket(path: &Path, deadline: Option<Instant>) -> Result<UnixStream> {
+    use rustix::io::Errno;
+    use rustix::net::{sockopt, AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+
+    let addr = SocketAddrUnix::new(path).map_err(|e| connect_error(path, e.into()))?;
+    let fd = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(|e| connect_error(path, e.into()))?;
+    loop {
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::timeout(TimeoutKind::Connect));
+            }
+            sockopt::set_socket_timeout(
+                &fd,
+                sockopt::Timeout::Send,
+                Some(socket::socket_timeout(left)),
+            )
+            .map_err(|e| connect_error(path, e.into()))?;
+        }
+        match rustix::net::connect(&fd, &addr) {
+            Ok(()) => break,
+            Err(Errno::INTR) => {}
+            Err(Errno::AGAIN) if deadline.is_some() => {}
+            Err(e) => return Err(connect_error(path, e.into())),
+        }
+    }
+    if deadline.is_some() {
+        sockopt::set_socket_timeout(&fd, sockopt::Timeout::Send, None)
+            .map_err(|e| connect_error(path, e.into()))?;
+    }
+    Ok(UnixStream::from(fd))
 }
 
 /// An actionable error for a failed connect.
@@ -471,7 +544,7 @@ fn connect_error(path: &Path, e: io::Error) -> Error {
         io::ErrorKind::ConnectionRefused => {
             Some(format!("nothing is listening on {p} (stale socket?)"))
         }
-        _ if is_timeout_error(&e) => return Error::Timeout(TimeoutKind::Connect),
+        _ if is_timeout_error(&e) => return Error::timeout(TimeoutKind::Connect),
         _ => None,
     };
     Error::io(hint.unwrap_or_else(|| format!("connecting to {p}")), e)

@@ -2,7 +2,7 @@
 //! that make every blocking call end by the exchange's earliest deadline. No protocol rule
 //! here; a deadline that has come is handed to the exchange, which decides what it fails.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ fn is_closed_error(e: &io::Error) -> bool {
 }
 
 /// True for the errors a socket timeout produces.
-pub(super) fn is_timeout_error(e: &io::Error) -> bool {
+pub(crate) fn is_timeout_error(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -35,7 +35,7 @@ pub(super) fn is_timeout_error(e: &io::Error) -> bool {
 
 /// A socket timeout for a wait of `want`: whole milliseconds, at least 1 ms (the socket
 /// refuses 0), never more than `want` except for that minimum.
-fn socket_timeout(want: Duration) -> Duration {
+pub(crate) fn socket_timeout(want: Duration) -> Duration {
     let want = want.max(Duration::from_millis(1));
     want - Duration::from_nanos(u64::from(want.subsec_nanos() % 1_000_000))
 }
@@ -49,6 +49,47 @@ fn keep_timeout(current: SocketTimeout, want: Option<Duration>) -> bool {
         (Some(None), None) => true,
         (Some(Some(t)), Some(want)) => t <= want && want - t <= TIMEOUT_SLACK,
         _ => false,
+    }
+}
+
+/// Sends what the socket takes at once (`MSG_DONTWAIT`), or waits for room until `wait` at
+/// most (`poll`) and then sends. Progress is reported the moment it happens: a blocking
+/// `write` with a send timeout would copy part of the data at once and report it only when
+/// the timeout ran out, and a deadline moved by that late report would fire twice as late.
+///
+/// Returns the bytes sent (at least one), or `TimedOut` when no room came within `wait`, or
+/// `Interrupted` (the caller computes the wait again from its deadline).
+pub(crate) fn send_or_wait(
+    stream: &std::os::unix::net::UnixStream,
+    data: &[u8],
+    wait: Option<Duration>,
+) -> io::Result<usize> {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use rustix::io::Errno;
+    use rustix::net::{send, SendFlags};
+
+    let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
+    match send(stream, data, flags) {
+        Ok(n) => return Ok(n),
+        Err(Errno::AGAIN) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let timeout = wait.map(|w| {
+        Timespec::try_from(w).unwrap_or(Timespec {
+            tv_sec: i64::MAX,
+            tv_nsec: 0,
+        })
+    });
+    let mut fds = [PollFd::new(stream, PollFlags::OUT)];
+    match poll(&mut fds, timeout.as_ref()) {
+        Ok(0) => Err(io::ErrorKind::TimedOut.into()),
+        Ok(_) => match send(stream, data, flags) {
+            Ok(n) => Ok(n),
+            Err(Errno::AGAIN) => Err(io::ErrorKind::Interrupted.into()),
+            Err(e) => Err(e.into()),
+        },
+        Err(Errno::INTR) => Err(io::ErrorKind::Interrupted.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -178,8 +219,7 @@ impl Conn {
                 return Ok(false);
             }
             let wait = self.wait(now)?;
-            self.set_write_timeout(wait)?;
-            match self.stream.write(data) {
+            match send_or_wait(&self.stream, data, wait) {
                 Ok(0) => self.write_error(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     now = self.clock();
@@ -232,18 +272,6 @@ impl Conn {
         Ok(())
     }
 
-    fn set_write_timeout(&mut self, want: Option<Duration>) -> Result<()> {
-        if keep_timeout(self.write_timeout, want) {
-            return Ok(());
-        }
-        let t = want.map(socket_timeout);
-        self.stream
-            .set_write_timeout(t)
-            .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
-        self.write_timeout = Some(t);
-        Ok(())
-    }
-
     /// Keeps the first socket error: it is what the failure it causes is reported as.
     fn keep_io_error(&mut self, context: String, e: io::Error) {
         if self.io_error.is_none() {
@@ -258,6 +286,7 @@ mod tests {
     use super::*;
     use docksock_proto::exchange::Config;
     use docksock_proto::timeout::TimeoutKind;
+    use std::io::Write;
     use std::time::Instant;
 
     #[test]
@@ -301,7 +330,16 @@ mod tests {
         });
         let err = conn.read_head().unwrap_err();
         let elapsed = started.elapsed();
-        assert!(matches!(err, Error::Timeout(TimeoutKind::Head)), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Timeout {
+                    kind: TimeoutKind::Head,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(
             elapsed >= Duration::from_millis(150) && elapsed < Duration::from_millis(400),
             "{elapsed:?}"
@@ -323,7 +361,16 @@ mod tests {
         // ...and the head timeout is still reported only once the deadline has come.
         let started = Instant::now();
         let err = conn.read_head().unwrap_err();
-        assert!(matches!(err, Error::Timeout(TimeoutKind::Head)), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Timeout {
+                    kind: TimeoutKind::Head,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(
             started.elapsed() >= Duration::from_millis(55),
             "{:?}",

@@ -47,6 +47,66 @@ pub(super) fn is_image_reference(s: &[u8]) -> bool {
     first_ok && components.all(is_path_component)
 }
 
+/// The rule an invalid image reference breaks (`None` for a valid one).
+pub(super) fn reference_problem(s: &[u8]) -> Option<&'static str> {
+    if is_image_reference(s) {
+        return None;
+    }
+    if s.is_empty() {
+        return Some("an image reference must not be empty");
+    }
+    if s.iter()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return Some("an image reference must not contain spaces or control characters");
+    }
+    let (rest, digest) = match s.iter().position(|&b| b == b'@') {
+        Some(at) => (s.get(..at).unwrap_or(&[]), s.get(at + 1..)),
+        None => (s, None),
+    };
+    if digest.is_some_and(|d| !is_digest(d)) {
+        return Some(
+            "a digest must be sha256:, sha384: or sha512: followed by its number of lowercase \
+             hex digits",
+        );
+    }
+    let last_slash = rest.iter().rposition(|&b| b == b'/');
+    let last_colon = rest.iter().rposition(|&b| b == b':');
+    let (name, tag) = match last_colon {
+        Some(c) if last_slash.map_or(true, |sl| c > sl) => {
+            (rest.get(..c).unwrap_or(&[]), rest.get(c + 1..))
+        }
+        _ => (rest, None),
+    };
+    if tag.is_some_and(|t| !is_tag(t)) {
+        return Some(
+            "a tag must be 1 to 128 letters, digits, `_`, `.` or `-`, not starting with `.` or `-`",
+        );
+    }
+    if name.is_empty() {
+        return Some("repository name must not be empty");
+    }
+    if name.len() > 255 {
+        return Some("repository name must be at most 255 characters");
+    }
+    // The first component may be a registry host (letters of any case); the others may not.
+    let several = name.contains(&b'/');
+    let mut components = name.split(|&b| b == b'/');
+    let first = components.next().unwrap_or(&[]);
+    let path: &[u8] = if several && is_domain(first) {
+        name.get(first.len() + 1..).unwrap_or(&[])
+    } else {
+        name
+    };
+    if path.iter().any(u8::is_ascii_uppercase) {
+        return Some("repository name must be lowercase");
+    }
+    Some(
+        "each part of a repository name must be lowercase letters and digits, separated by \
+         `.`, `_`, `__` or `-`, and parts are joined by single `/`",
+    )
+}
+
 fn is_lower_hex_of_len(s: &[u8], len: usize) -> bool {
     s.len() == len
         && s.iter()
@@ -206,5 +266,25 @@ mod tests {
         let mut s = std::string::String::from(a);
         s.push_str(b);
         s
+    }
+
+    #[test]
+    fn reference_problems_name_the_rule() {
+        assert_eq!(reference_problem(b"busybox"), None);
+        assert_eq!(
+            reference_problem(b"Busybox:latest"),
+            Some("repository name must be lowercase")
+        );
+        assert_eq!(
+            reference_problem(b"Registry.Example.com/App"),
+            Some("repository name must be lowercase")
+        );
+        assert!(reference_problem(b"a:-x").unwrap().starts_with("a tag"));
+        assert!(reference_problem(b"a@md5:00")
+            .unwrap()
+            .starts_with("a digest"));
+        assert!(reference_problem(b"a b").unwrap().contains("spaces"));
+        assert!(reference_problem(b"").unwrap().contains("empty"));
+        assert!(reference_problem(b"a//b").unwrap().starts_with("each part"));
     }
 }

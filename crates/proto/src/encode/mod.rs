@@ -134,6 +134,35 @@ pub enum PathParam<'a> {
     Image(&'a str),
 }
 
+impl PathParam<'_> {
+    /// The rule this value breaks, in words a person can act on, or `None` for a valid value
+    /// (the same check [`RequestSpec`] makes before encoding).
+    ///
+    /// ```
+    /// use docksock_proto::encode::PathParam;
+    ///
+    /// assert_eq!(PathParam::Image("Busybox").problem(), Some("repository name must be lowercase"));
+    /// assert_eq!(PathParam::Image("busybox:latest").problem(), None);
+    /// assert!(PathParam::Plain("a/b").problem().is_some());
+    /// ```
+    pub fn problem(&self) -> Option<&'static str> {
+        match *self {
+            PathParam::Plain(v) => {
+                if v.is_empty() {
+                    Some("must not be empty")
+                } else if matches!(v, "." | "..") {
+                    Some("must not be `.` or `..`")
+                } else if v.contains('/') {
+                    Some("must not contain `/`")
+                } else {
+                    None
+                }
+            }
+            PathParam::Image(v) => image::reference_problem(v.as_bytes()),
+        }
+    }
+}
+
 /// How the body after the head is framed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyFraming {

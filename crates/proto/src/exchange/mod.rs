@@ -794,9 +794,13 @@ const fn retry_rule(reused: bool, answered: bool, closed: bool, replayable: bool
 }
 
 /// The method the decoder must know (only `HEAD` changes the framing).
+/// The method the response decoder needs to know: `HEAD` (no body) and `CONNECT` (a 2xx
+/// answer is a tunnel) change how a response is framed; any other is `GET`'s.
 const fn method(request: &Request) -> &'static str {
     if request.head {
         "HEAD"
+    } else if request.connect {
+        "CONNECT"
     } else {
         "GET"
     }

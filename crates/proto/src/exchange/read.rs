@@ -94,10 +94,16 @@ impl Exchange {
             crate::Event::Informational(_) => Ok((consumed, None)),
             crate::Event::Head(head) => Ok((consumed, Some(self.on_head(front, head, now)))),
             crate::Event::Upgrade(head) => {
+                // The decoder hands over a `101`, or a 2xx answer to `CONNECT` (a tunnel).
+                let kind = if front.req.connect && head.status() != 101 {
+                    UpgradeKind::Tunnel
+                } else {
+                    UpgradeKind::Switching
+                };
                 let abandon_body = self.check_abandon(&front);
                 Ok((
                     consumed,
-                    Some(self.enter_stream(front, head, UpgradeKind::Switching, abandon_body, now)),
+                    Some(self.enter_stream(front, head, kind, abandon_body, now)),
                 ))
             }
             crate::Event::Data(data) => {
@@ -141,9 +147,6 @@ impl Exchange {
     fn on_head<'a>(&mut self, front: Entry, head: Head<'a>, now: Duration) -> Event<'a> {
         let abandon_body = self.check_abandon(&front);
         let success = (200..300).contains(&head.status());
-        if success && front.req.connect {
-            return self.enter_stream(front, head, UpgradeKind::Tunnel, abandon_body, now);
-        }
         if success && front.req.upgrade && head.body_kind() == BodyKind::CloseDelimited {
             return self.enter_stream(front, head, UpgradeKind::Hijack, abandon_body, now);
         }

@@ -72,8 +72,9 @@ pub fn decode(input: &[u8], opts: &DecodeOpts) -> Vec<Value> {
     } else {
         opts.methods.clone()
     };
+    // Empty input is one empty piece at every split: EOF (unless `no_eof`) is still given.
     let pieces: Vec<&[u8]> = match opts.split {
-        Some(n) if n > 0 => input.chunks(n).collect(),
+        Some(n) if n > 0 && !input.is_empty() => input.chunks(n).collect(),
         _ => vec![input],
     };
     let mut out = Vec::new();
