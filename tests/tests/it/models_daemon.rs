@@ -7,11 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use docksock::models::builders::{ContainerCreate, ExecCreate, NetworkCreate, VolumeCreate};
 use docksock::models::calls::{containers, exec, images, networks, system, volumes};
-use docksock::models::{
-    ContainerStateStatus, EventMessageType, RestartPolicyName, TaskState, Typed,
-};
+use docksock::models::{ContainerStateStatus, EventMessageType, RestartPolicyName, Typed};
 use docksock::{Client, EventsOptions, ListContainersOptions, ListImagesOptions, WaitOptions};
-use docksock_tests::{busybox_image, daemon, unique_name, ContainerGuard};
+use docksock_tests::{busybox_image, daemon, set_aside, unique_name, ContainerGuard, Engine};
 use serde_json::Value;
 
 /// Runs `typed` twice: typed, and raw; every non-null leaf of the raw JSON that the model
@@ -243,11 +241,19 @@ fn models_decode_live_responses() {
     for a in ["create", "start", "kill", "die"] {
         assert!(actions.contains(&a), "{a} not in {actions:?}");
     }
-    assert!(events
-        .iter()
-        .any(|e| e.r#type == Some(EventMessageType::Network)));
+    let engine = Engine::of(&docker);
+    if engine.is_podman() {
+        set_aside(
+            &engine,
+            "models_decode_live_responses",
+            "the event stream carries no network event for a network created and connected",
+        );
+    } else {
+        assert!(events
+            .iter()
+            .any(|e| e.r#type == Some(EventMessageType::Network)));
+    }
     assert!(events
         .iter()
         .any(|e| e.r#type == Some(EventMessageType::Volume)));
-    let _ = TaskState::Running; // the Swarm models exist; Swarm is tested elsewhere.
 }
