@@ -20,6 +20,7 @@
 //!   response and what follows it: [`Exchange::decode`];
 //! * deadlines: [`Exchange::poll_timeout`].
 
+mod deadline;
 mod event;
 mod queue;
 mod read;
@@ -30,12 +31,13 @@ use core::time::Duration;
 use crate::encode::BodyEncoder;
 use crate::json::JsonSplitter;
 use crate::stdcopy::Demuxer;
-use crate::timeout::{Timeout, TimeoutKind};
+use crate::timeout::Timeout;
 use crate::{Error, MisuseError, PeerError, ResponseDecoder};
 
 pub use event::{Decoded, Event, Failed, Failure, UpgradeKind};
 pub use request::{BodyMode, Config, Request, RequestBody, RequestId, CAPACITY};
 
+use deadline::Deadlines;
 use queue::{Entry, Queue};
 
 /// Where the connection is in its life.
@@ -86,15 +88,6 @@ impl Writes {
     const fn pending(&self) -> bool {
         self.written < self.queued && !self.failed
     }
-}
-
-/// The armed deadlines (absolute, since the adapter's origin).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Deadlines {
-    connect: Option<Duration>,
-    write: Option<Duration>,
-    head: Option<Duration>,
-    idle: Option<Duration>,
 }
 
 /// One HTTP/1.1 client connection's state machine. See the [module docs](self).
@@ -641,57 +634,7 @@ impl Exchange {
         })
     }
 
-    // ----- time ------------------------------------------------------------------------------
-
-    /// The earliest armed deadline and its kind; `None` when nothing is armed. Call
-    /// [`handle_timeout`](Self::handle_timeout) when it has come.
-    ///
-    /// * connect — from [`new`](Self::new) until a byte moves, while bytes wait to be written;
-    /// * write — while bytes wait to be written, from the last written byte (or since they
-    ///   were queued into an empty queue);
-    /// * head — from the moment the front request is completely written (or, pipelined, the
-    ///   previous response ended) until its head;
-    /// * idle — from the head (or the last received byte) while a body or raw stream is open.
-    ///
-    /// Head and idle are suspended while reading is paused.
-    pub fn poll_timeout(&self) -> Option<(Duration, TimeoutKind)> {
-        if matches!(self.conn, Conn::Done(_)) {
-            return None;
-        }
-        let mut best: Option<(Duration, TimeoutKind)> = None;
-        let mut arm = |at: Option<Duration>, kind: TimeoutKind| {
-            if let Some(at) = at {
-                if best.map_or(true, |(b, _)| at < b) {
-                    best = Some((at, kind));
-                }
-            }
-        };
-        if self.writes.pending() {
-            if !self.writes.connected {
-                arm(self.deadlines.connect, TimeoutKind::Connect);
-            }
-            arm(self.deadlines.write, TimeoutKind::Write);
-        }
-        if !self.paused && !self.queue.is_empty() {
-            match self.read {
-                Read::Head if self.front_sent => arm(self.deadlines.head, TimeoutKind::Head),
-                Read::Head => {}
-                Read::Body(_) | Read::Stream(_) => arm(self.deadlines.idle, TimeoutKind::Idle),
-            }
-        }
-        best
-    }
-
-    /// Fires the earliest deadline if it has come (`now` at or after it): the connection
-    /// fails with [`Failure::Timeout`] and the kind is returned. Calling it early is harmless.
-    pub fn handle_timeout(&mut self, now: Duration) -> Option<TimeoutKind> {
-        let (at, kind) = self.poll_timeout()?;
-        if now < at {
-            return None;
-        }
-        self.fail(Failure::Timeout(kind));
-        Some(kind)
-    }
+    // ----- closing (the deadlines are in `deadline.rs`) --------------------------------------
 
     /// The adapter closes the connection: every outstanding request fails with
     /// [`Failure::Cancelled`].
@@ -730,12 +673,6 @@ impl Exchange {
         if front.complete() && self.writes.written >= front.end {
             self.front_sent = true;
             self.deadlines.head = front.head_timeout.and_then(|t| now.checked_add(t));
-        }
-    }
-
-    fn restart_idle(&mut self, now: Duration) {
-        if let (Read::Body(_) | Read::Stream(_), Some(front)) = (self.read, self.queue.front()) {
-            self.deadlines.idle = front.idle_timeout.and_then(|t| now.checked_add(t));
         }
     }
 
