@@ -21,8 +21,12 @@ mod blocking_image_ops;
 mod blocking_system;
 // Blocking client against the scripted fault server: Swarm, plugin and registry calls' encoding.
 mod blocking_calls_wire;
-// Blocking client against the scripted fault server: drip, mid-body close, hang, garbage, restart.
+// Blocking client against the scripted fault server: drip, mid-body close, hang, garbage.
 mod blocking_faults;
+// Blocking client against the scripted fault server: restart and retry, early answers to uploads.
+mod blocking_faults_retry;
+// Blocking client against the scripted fault server: hijacked streams, negotiation, whole calls.
+mod blocking_faults_calls;
 // Blocking client against the scripted fault server: timeouts under a signal storm, memory caps.
 mod blocking_limits;
 // Blocking client against the real dockerd: duplex exec and attach, TTY sessions, resize.
