@@ -463,7 +463,9 @@ impl Client {
 
     // ---- events and stats --------------------------------------------------------------
 
-    /// `GET /events?since=&until=&filters=`: the daemon's events as a JSON message stream.
+    /// `GET /events?since=&until=&filters=`: the daemon's events as a JSON message stream,
+    /// whichever media type the engine streams them in (`application/json`, `application/jsonl`,
+    /// `application/x-ndjson`, or `application/json-seq` with its RS-led records from API 1.52).
     /// Without `until` the stream stays open (mind the idle timeout: see
     /// [`JsonMessages::set_idle_timeout`]).
     ///

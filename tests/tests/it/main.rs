@@ -43,3 +43,5 @@ mod blocking_stream_type;
 // Blocking client against the real daemon: logs, attach and exec framing of TTY and non-TTY
 // containers, declared by the engine from API 1.42.
 mod blocking_stream_type_daemon;
+// Blocking client against the scripted fault server: events as json-seq, jsonl and x-ndjson.
+mod blocking_json_seq;
