@@ -45,3 +45,6 @@ mod blocking_stream_type;
 mod blocking_stream_type_daemon;
 // Blocking client against the scripted fault server: events as json-seq, jsonl and x-ndjson.
 mod blocking_json_seq;
+// Blocking client against the real daemon: version negotiation, builder and DOCKER_API_VERSION
+// pins.
+mod blocking_negotiation;
