@@ -340,27 +340,41 @@ impl Client {
         Ok(if tty { Mode::Raw } else { Mode::Multiplexed })
     }
 
-    /// `GET /containers/{id}/logs`, demultiplexed (raw for a TTY container: `opts.tty`, or
-    /// its `Config.Tty` from an inspect).
+    /// `GET /containers/{id}/logs`, demultiplexed: raw for a TTY container. The framing is the
+    /// one the response's `Content-Type` declares (API 1.42+, see
+    /// [`mode_from_content_type`](docksock_api::containers::mode_from_content_type)); a daemon
+    /// that declares none (dockerd before 1.42 sends no `Content-Type` on logs) is asked with an
+    /// inspect for the container's `Config.Tty`, unless `opts.tty` says it.
     ///
     /// # Errors
     ///
     /// [`Error::Api`] 404 for an unknown container, 400 without any stream.
     pub fn container_logs(&self, id: &str, opts: &LogsOptions) -> Result<Demux<ResponseBody>> {
-        let mode = self.container_mode(id, opts.tty)?;
-        Ok(self.run(containers::logs(id, opts))?.demux(mode))
+        let version = self.api_version()?;
+        let resp = self.run(containers::logs(id, opts))?;
+        let mode = match containers::mode_from_content_type(resp.header("Content-Type"), version) {
+            Some(mode) => mode,
+            None => self.container_mode(id, opts.tty)?,
+        };
+        Ok(resp.demux(mode))
     }
 
     /// `POST /containers/{id}/attach` with `Upgrade: tcp`: a duplex stream to the container's
     /// stdio, returned once the daemon has answered (so stdin written to it is not lost).
+    /// Raw for a TTY container: the framing the `101`'s `Content-Type` declares (API 1.42+),
+    /// else `opts.tty`, else the container's `Config.Tty` from an inspect (dockerd before 1.42
+    /// says `raw-stream` whatever the container).
     ///
     /// # Errors
     ///
     /// [`Error::Api`] 404 for an unknown container.
     pub fn attach_container(&self, id: &str, opts: &AttachOptions) -> Result<Hijacked> {
-        let mode = self.container_mode(id, opts.tty)?;
-        Ok(self
-            .run_hijack(containers::attach(id, opts))?
+        let hijacked = self.run_hijack(containers::attach(id, opts))?;
+        let mode = match hijacked.announced {
+            Some(mode) => mode,
+            None => self.container_mode(id, opts.tty)?,
+        };
+        Ok(hijacked
             .with_mode(mode)
             .with_session(self, Target::Container(id.to_owned())))
     }
@@ -387,30 +401,42 @@ impl Client {
     // ---- exec --------------------------------------------------------------------------
 
     /// `POST /containers/{id}/exec`: `config` is the exec body (`Cmd`, `AttachStdout`,
-    /// `AttachStderr`, `AttachStdin`, `Tty`, `Env`…). Returns the exec id.
+    /// `AttachStderr`, `AttachStdin`, `Tty`, `Env`…). Returns the exec id. The client
+    /// remembers the exec's `Tty` for [`start_exec`](Self::start_exec).
     ///
     /// # Errors
     ///
     /// [`Error::Api`] 404 (unknown container), 409 (not running).
     pub fn create_exec(&self, container: &str, config: &Value) -> Result<String> {
+        let tty = config.get("Tty").and_then(Value::as_bool).unwrap_or(false);
         let config = serde_json::to_vec(config).unwrap_or_default();
         let v = self.run(exec::create(container, config))?.json()?;
-        string_field(&v, "Id", "exec create")
+        let id = string_field(&v, "Id", "exec create")?;
+        self.inner.remember_exec_tty(&id, tty);
+        Ok(id)
     }
 
     /// `POST /exec/{id}/start` attached, with `Upgrade: tcp`: the exec's stdio as a duplex
-    /// stream (raw if the exec was created with `Tty`, which is asked with an exec inspect).
+    /// stream, raw if the exec was created with `Tty`.
+    ///
+    /// dockerd frames the output by the `Tty` of this start request, so the client sends the
+    /// exec's own: remembered from [`create_exec`](Self::create_exec) of this client, else
+    /// asked with an exec inspect. The stream's [`mode`](Hijacked::mode) is the framing the
+    /// `101`'s `Content-Type` declares (API 1.42+), else the one that `Tty` implies.
     ///
     /// # Errors
     ///
     /// [`Error::Api`] 404 (unknown exec), 409 (container not running).
     pub fn start_exec(&self, exec_id: &str) -> Result<Hijacked> {
-        let tty = self.inspect_exec(exec_id)?["ProcessConfig"]["tty"]
-            .as_bool()
-            .unwrap_or(false);
-        let mode = containers::mode_for_tty(tty);
-        Ok(self
-            .run_hijack(exec::start(exec_id, tty))?
+        let tty = match self.inner.take_exec_tty(exec_id) {
+            Some(tty) => tty,
+            None => self.inspect_exec(exec_id)?["ProcessConfig"]["tty"]
+                .as_bool()
+                .unwrap_or(false),
+        };
+        let hijacked = self.run_hijack(exec::start(exec_id, tty))?;
+        let mode = hijacked.announced.unwrap_or(containers::mode_for_tty(tty));
+        Ok(hijacked
             .with_mode(mode)
             .with_session(self, Target::Exec(exec_id.to_owned())))
     }
@@ -437,7 +463,9 @@ impl Client {
 
     // ---- events and stats --------------------------------------------------------------
 
-    /// `GET /events?since=&until=&filters=`: the daemon's events as a JSON message stream.
+    /// `GET /events?since=&until=&filters=`: the daemon's events as a JSON message stream,
+    /// whichever media type the engine streams them in (`application/json`, `application/jsonl`,
+    /// `application/x-ndjson`, or `application/json-seq` with its RS-led records from API 1.52).
     /// Without `until` the stream stays open (mind the idle timeout: see
     /// [`JsonMessages::set_idle_timeout`]).
     ///

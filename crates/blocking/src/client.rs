@@ -271,7 +271,13 @@ impl Client {
         let sent = exchange::send(&self.inner, &call, Body::empty(), Some(v))?;
         if sent.upgraded {
             // `101`, or dockerd's other hijack form: 200 with a close-delimited raw stream.
-            return Ok(Hijacked::new(sent.conn, self.inner.cfg.max_body));
+            let announced = docksock_api::containers::mode_from_content_type(
+                sent.head.headers.get("Content-Type"),
+                v,
+            );
+            let mut hijacked = Hijacked::new(sent.conn, self.inner.cfg.max_body);
+            hijacked.announced = announced;
+            return Ok(hijacked);
         }
         let status = sent.head.status;
         let resp = Response::new(sent, Arc::clone(&self.inner));

@@ -299,6 +299,7 @@ impl ClientBuilder {
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),
                 pool: Mutex::new(Vec::new()),
+                exec_tty: Mutex::new(Vec::new()),
             }),
         }
     }

@@ -49,6 +49,8 @@ use crate::error::{Error, Result};
 pub struct Hijacked {
     pub(crate) conn: Conn,
     mode: Mode,
+    /// The framing the daemon's `Content-Type` declared, if it declared one that counts.
+    pub(crate) announced: Option<Mode>,
     /// [`close_stdin`](Self::close_stdin) (or the writer of a [`split`](Self::split)) shut
     /// the write side (the exchange is told on the next read or write).
     pub(crate) stdin_closed: Arc<AtomicBool>,
@@ -79,6 +81,7 @@ impl Hijacked {
         Hijacked {
             conn,
             mode: Mode::Multiplexed,
+            announced: None,
             stdin_closed: Arc::new(AtomicBool::new(false)),
             split: false,
             max_output,
@@ -94,9 +97,18 @@ impl Hijacked {
     }
 
     /// How the output is framed: [`Mode::Raw`] for a TTY, else [`Mode::Multiplexed`]. Set by
-    /// the call that opened the stream from the container's or exec's `Tty` flag.
+    /// the call that opened the stream: from the response's `Content-Type` where the daemon
+    /// declares it (API 1.42+), else from the container's or exec's `Tty` flag.
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// The framing the daemon declared in the response's `Content-Type`, when it declared one
+    /// a client can rely on (API 1.42+; see
+    /// [`mode_from_content_type`](docksock_api::containers::mode_from_content_type)). `None`:
+    /// [`mode`](Self::mode) came from the container's or exec's `Tty`.
+    pub fn declared_mode(&self) -> Option<Mode> {
+        self.announced
     }
 
     /// Sets the idle timeout for reads of this stream: the longest silence while waiting for

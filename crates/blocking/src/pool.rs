@@ -22,9 +22,31 @@ pub(crate) struct Inner {
     pub(crate) pinned: Option<ApiVersion>,
     pub(crate) negotiated: Mutex<Option<ApiVersion>>,
     pub(crate) pool: Mutex<Vec<Conn>>,
+    /// The `Tty` of the execs this client created and has not started yet (the newest last,
+    /// at most [`EXEC_TTY_KEPT`]): starting one needs no inspect to know it.
+    pub(crate) exec_tty: Mutex<Vec<(String, bool)>>,
 }
 
+/// How many created-but-not-started execs' `Tty` a client remembers.
+pub(crate) const EXEC_TTY_KEPT: usize = 64;
+
 impl Inner {
+    /// Remembers the `Tty` of an exec just created.
+    pub(crate) fn remember_exec_tty(&self, exec_id: &str, tty: bool) {
+        let mut kept = lock(&self.exec_tty);
+        if kept.len() >= EXEC_TTY_KEPT {
+            kept.remove(0);
+        }
+        kept.push((exec_id.to_owned(), tty));
+    }
+
+    /// The remembered `Tty` of an exec (forgotten now: an exec starts once).
+    pub(crate) fn take_exec_tty(&self, exec_id: &str) -> Option<bool> {
+        let mut kept = lock(&self.exec_tty);
+        let at = kept.iter().position(|(id, _)| id == exec_id)?;
+        Some(kept.remove(at).1)
+    }
+
     /// Returns a connection to the idle pool when its exchange says it may carry another
     /// request and there is room; otherwise closes it.
     pub(crate) fn checkin(&self, mut conn: Conn) {

@@ -7,9 +7,20 @@
 //! strings (with their escapes), and a message ends when its outermost `}` or `]` closes. It builds
 //! no DOM and validates no more than that framing; hand each message to a real JSON parser.
 //!
+//! The same splitter reads every JSON stream media type an engine sends: `application/json`
+//! (dockerd up to API 1.51), `application/jsonl` and `application/x-ndjson` (one message per
+//! line), and `application/json-seq` (RFC 7464, Docker 29 / API 1.52: each record starts with
+//! the record separator 0x1E, RS, and ends with LF). RS is accepted between messages in every
+//! stream, not only in a json-seq one: it can never start or continue a JSON text, so skipping
+//! it changes the reading of no other stream, and the caller need not pass the media type down.
+//!
 //! Rules, all reported as [`PeerError`]s:
-//! * Between messages only whitespace (SP, HTAB, CR, LF) may appear, and is skipped. Messages
-//!   written back to back with no separator (`{}{}`) are accepted, as Go's decoder does.
+//! * Between messages only whitespace (SP, HTAB, CR, LF) and RS (0x1E) may appear, any number
+//!   of each in any order, and are skipped (RFC 7464: consecutive RS mark no empty records).
+//!   Messages written back to back with no separator (`{}{}`) are accepted, as Go's decoder does.
+//! * Inside a message RS is an ordinary byte to the splitter (the JSON parser the message is
+//!   handed to rejects it outside a string): a record that RFC 7464 calls truncated (a message
+//!   cut short by the next RS) is not resynchronised on; it is an error at its end or at EOF.
 //! * A message must be an object or an array. Anything else at the top level (a number, a
 //!   literal, a string, a stray `}` or `]`) is [`PeerError::InvalidJson`], as is a mismatched
 //!   closer (`{]`).
@@ -56,6 +67,10 @@ use crate::{Error, PeerError};
 /// The default cap on one message: 1 MiB (a `docker stats` sample is about 2 KB, a build
 /// progress line rarely more than a few KB).
 pub const DEFAULT_MAX_MESSAGE: usize = 1 << 20;
+
+/// The record separator (0x1E) that starts every record of an `application/json-seq` stream
+/// (RFC 7464); skipped between messages like whitespace.
+pub const RS: u8 = 0x1e;
 
 /// The deepest nesting the splitter tracks: a message may open at most 64 brackets at once.
 pub const MAX_DEPTH: u8 = 64;
@@ -170,7 +185,7 @@ impl JsonSplitter {
     fn scan_inner(&mut self, input: &[u8]) -> Result<Scan, PeerError> {
         let continued = self.depth > 0;
         let mut pos = 0;
-        // Between messages: skip whitespace, then a message must open.
+        // Between messages: skip whitespace and record separators, then a message must open.
         if !continued {
             loop {
                 match input.get(pos) {
@@ -182,7 +197,7 @@ impl JsonSplitter {
                             partial: None,
                         })
                     }
-                    Some(b' ' | b'\t' | b'\r' | b'\n') => pos += 1,
+                    Some(b' ' | b'\t' | b'\r' | b'\n' | &RS) => pos += 1,
                     Some(b'{' | b'[') => break,
                     Some(_) => return Err(PeerError::InvalidJson),
                 }

@@ -41,3 +41,14 @@ mod mio_faults;
 mod models_wire;
 // Typed models against the real dockerd: typed calls, live responses decoded.
 mod models_daemon;
+// Blocking client against the scripted fault server: logs, attach and exec framing from the
+// response's Content-Type (API 1.42+), the container's or exec's Tty before.
+mod blocking_stream_type;
+// Blocking client against the real daemon: logs, attach and exec framing of TTY and non-TTY
+// containers, declared by the engine from API 1.42.
+mod blocking_stream_type_daemon;
+// Blocking client against the scripted fault server: events as json-seq, jsonl and x-ndjson.
+mod blocking_json_seq;
+// Blocking client against the real daemon: version negotiation, builder and DOCKER_API_VERSION
+// pins.
+mod blocking_negotiation;

@@ -19,6 +19,7 @@ use alloc::string::{String, ToString};
 use docksock_proto::encode::PathParam;
 use docksock_proto::stdcopy::Mode;
 use docksock_proto::timeout::Timeout;
+use docksock_proto::version::ApiVersion;
 
 use crate::bool_str;
 use crate::call::Call;
@@ -159,6 +160,50 @@ pub const fn mode_for_tty(tty: bool) -> Mode {
         Mode::Raw
     } else {
         Mode::Multiplexed
+    }
+}
+
+/// The `Content-Type` of a multiplexed (stdcopy-framed) attach, exec or logs stream.
+pub const MULTIPLEXED_STREAM: &str = "application/vnd.docker.multiplexed-stream";
+
+/// The `Content-Type` of a raw (TTY) attach, exec or logs stream.
+pub const RAW_STREAM: &str = "application/vnd.docker.raw-stream";
+
+/// The first API version whose attach, exec start and logs responses say their framing in the
+/// `Content-Type`.
+pub const STREAM_TYPE_SINCE: ApiVersion = ApiVersion::new(1, 42);
+
+/// The framing an attach, exec start or logs response declares in its `Content-Type`, for a
+/// request made at API `version`; `None` when it declares nothing the client can rely on.
+///
+/// * [`MULTIPLEXED_STREAM`] is [`Mode::Multiplexed`] at any version.
+/// * [`RAW_STREAM`] is [`Mode::Raw`] only from API 1.42 ([`STREAM_TYPE_SINCE`]): before that
+///   dockerd sent it on every attach and exec, TTY or not (Docker 20.10, Podman before 4.7).
+/// * No `Content-Type` (dockerd's logs before API 1.42) or another one: `None`; the caller
+///   falls back to the container's or exec's `Tty`.
+///
+/// Parameters (`; charset=…`) and the case of the media type are ignored.
+///
+/// ```
+/// use docksock_api::containers::{mode_from_content_type, MULTIPLEXED_STREAM, RAW_STREAM};
+/// use docksock_proto::stdcopy::Mode;
+/// use docksock_proto::version::ApiVersion;
+///
+/// let v141 = ApiVersion::new(1, 41);
+/// let v151 = ApiVersion::new(1, 51);
+/// assert_eq!(mode_from_content_type(Some(RAW_STREAM), v151), Some(Mode::Raw));
+/// assert_eq!(mode_from_content_type(Some(RAW_STREAM), v141), None);
+/// assert_eq!(mode_from_content_type(Some(MULTIPLEXED_STREAM), v141), Some(Mode::Multiplexed));
+/// assert_eq!(mode_from_content_type(None, v151), None);
+/// ```
+pub fn mode_from_content_type(content_type: Option<&str>, version: ApiVersion) -> Option<Mode> {
+    let media = content_type?.split(';').next().unwrap_or_default().trim();
+    if media.eq_ignore_ascii_case(MULTIPLEXED_STREAM) {
+        Some(Mode::Multiplexed)
+    } else if media.eq_ignore_ascii_case(RAW_STREAM) && version >= STREAM_TYPE_SINCE {
+        Some(Mode::Raw)
+    } else {
+        None
     }
 }
 
