@@ -8,6 +8,7 @@
 pub mod chunked;
 pub mod differential;
 pub mod encoder;
+pub mod exchange;
 pub mod json;
 pub mod reference;
 pub mod response;
@@ -28,6 +29,7 @@ pub fn run_target(name: &str, data: &[u8]) {
         "stdcopy" => stdcopy::fuzz_stdcopy(data),
         "json_splitter" => json::fuzz_json_splitter(data),
         "decoder_differential" => differential::fuzz_decoder_differential(data),
+        "exchange" => exchange::fuzz_exchange(data),
         "request_encoder" => {
             if let Ok(input) = encoder::EncInput::arbitrary(&mut Unstructured::new(data)) {
                 encoder::fuzz_request_encoder(input);
@@ -38,11 +40,12 @@ pub fn run_target(name: &str, data: &[u8]) {
 }
 
 /// The target names, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 7] = [
     "response_decoder",
     "chunked_decoder",
     "stdcopy",
     "json_splitter",
     "request_encoder",
     "decoder_differential",
+    "exchange",
 ];
