@@ -150,7 +150,9 @@ pub fn reference(input: &[u8], cap: usize) -> JsonOutcome {
     let mut i = 0;
     let err = |e| Err(Error::Peer(e));
     loop {
-        while i < input.len() && matches!(input[i], b' ' | b'\t' | b'\r' | b'\n') {
+        // Between messages: whitespace, and RS (0x1E), which starts every record of
+        // `application/json-seq` (RFC 7464).
+        while i < input.len() && matches!(input[i], b' ' | b'\t' | b'\r' | b'\n' | 0x1E) {
             i += 1;
         }
         if i == input.len() {
