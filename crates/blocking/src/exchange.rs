@@ -15,6 +15,7 @@ use docksock_proto::encode::{BodyFraming, PathParam, RequestSpec};
 use docksock_proto::exchange::Request;
 use docksock_proto::timeout::Timeout;
 use docksock_proto::version::ApiVersion;
+use docksock_proto::MisuseError;
 
 use crate::body::{Body, Repr};
 use crate::conn::{Conn, READ_CHUNK};
@@ -88,7 +89,8 @@ fn write_operation(out: &mut String, call: &Call<'_>, version: Option<ApiVersion
     out.push_str(rest);
 }
 
-/// Refuses a call whose path parameter breaks its rule, naming the value and the rule.
+/// The refusal of a call whose path parameter broke its rule, naming the value and the rule.
+/// Asked only after the encoder refused a parameter, so a valid call is checked once.
 fn check_params(call: &Call<'_>, version: Option<ApiVersion>) -> Result<()> {
     for (name, param) in call.path_params() {
         if let Some(rule) = param.problem() {
@@ -116,11 +118,24 @@ pub(crate) fn send(
     body: Body<'_>,
     version: Option<ApiVersion>,
 ) -> Result<Sent> {
-    check_params(call, version)?;
     let name = |out: &mut String| write_operation(out, call, version);
     // The name is written out again only for an error that does not carry it yet.
-    send_call(inner, call, body, version, &name)
-        .map_err(|e| e.in_operation(&operation_name(call, version)))
+    send_call(inner, call, body, version, &name).map_err(|e| {
+        let refused_param = matches!(
+            e,
+            Error::Protocol {
+                source: docksock_proto::Error::Misuse(
+                    MisuseError::InvalidPathParam | MisuseError::InvalidImageReference
+                ),
+                ..
+            }
+        );
+        let e = match check_params(call, version) {
+            Err(named) if refused_param => named,
+            _ => e,
+        };
+        e.in_operation(&operation_name(call, version))
+    })
 }
 
 fn send_call(
