@@ -152,6 +152,17 @@ pub enum Error {
     /// The daemon answered in a way this client did not expect (well-formed HTTP, but not what
     /// the endpoint is documented to return). The text says what, after the operation.
     Unexpected(String),
+    /// A copy between the local file system and a container (feature `archive`) was refused:
+    /// a tar entry that would land outside the destination (a `..` component, an absolute
+    /// path, a link pointing out of it, a path through a symbolic link), an entry of a kind
+    /// that is not extracted, a file that changed size while it was archived, or a path of
+    /// the wrong kind (not a directory). `message` says which.
+    Archive {
+        /// The tar entry, local path or container path concerned.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -278,7 +289,7 @@ impl Error {
                     *text = format!("{op}: {text}");
                 }
             }
-            Error::Version { .. } | Error::Config(_) => {}
+            Error::Version { .. } | Error::Config(_) | Error::Archive { .. } => {}
         }
         self
     }
@@ -379,6 +390,7 @@ impl fmt::Display for Error {
             Error::Config(message) => write!(f, "configuration error: {message}"),
             Error::Json { context, source } => write!(f, "{context}: {source}"),
             Error::Unexpected(message) => f.write_str(message),
+            Error::Archive { path, message } => write!(f, "{path:?}: {message}"),
         }
     }
 }

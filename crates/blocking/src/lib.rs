@@ -70,6 +70,8 @@
 #![doc = include_str!("operations.md")]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "archive")]
+pub mod archive;
 mod body;
 mod calls;
 mod calls_containers;
@@ -86,6 +88,7 @@ mod error;
 mod exchange;
 mod headers;
 mod hijack;
+mod path_stat;
 mod pool;
 mod reference;
 mod response;
@@ -113,6 +116,7 @@ pub use duplex::{HijackedReader, HijackedWriter};
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;
+pub use path_stat::{FileMode, PathStat};
 pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};
 #[cfg(feature = "models")]
