@@ -834,6 +834,181 @@ mod tests {
         }
     }
 
+    /// A raw tar entry: `name` written into the header as it is (tar-rs's own setters
+    /// refuse `..` and absolute paths, which is what these tests need).
+    fn raw_entry(out: &mut Vec<u8>, name: &str, kind: EntryType, link: &str, data: &[u8]) {
+        let mut h = Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_000_000_000);
+        let old = h.as_old_mut();
+        old.name[..name.len()].copy_from_slice(name.as_bytes());
+        old.linkname[..link.len()].copy_from_slice(link.as_bytes());
+        h.set_cksum();
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+
+    fn finish(mut tar: Vec<u8>) -> Vec<u8> {
+        tar.resize(tar.len() + 1024, 0);
+        tar
+    }
+
+    struct Dir(PathBuf);
+
+    impl Dir {
+        fn new(test: &str) -> Dir {
+            let d = std::env::temp_dir().join(format!("docksock-{test}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&d);
+            fs::create_dir_all(d.join("dest")).unwrap();
+            Dir(d)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn refusal(tar: &[u8], dest: &Path, opts: &ExtractOptions) -> String {
+        match extract(tar, dest, opts) {
+            Err(Error::Archive { path, message }) => format!("{path}: {message}"),
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn extraction_never_leaves_the_destination() {
+        let dir = Dir::new("extract-escape");
+        let dest = dir.0.join("dest");
+        let opts = ExtractOptions::default();
+        let cases: [(&str, EntryType, &str, &str); 4] = [
+            ("../evil", EntryType::Regular, "", "`..`"),
+            ("/tmp/evil", EntryType::Regular, "", "absolute"),
+            ("l", EntryType::Link, "../outside", "`..`"),
+            (
+                "up",
+                EntryType::Symlink,
+                "../outside",
+                "outside the destination",
+            ),
+        ];
+        for (name, kind, link, says) in cases {
+            let mut tar = Vec::new();
+            raw_entry(&mut tar, name, kind, link, b"x");
+            let text = refusal(&finish(tar), &dest, &opts);
+            assert!(text.contains(says), "{name}: {text}");
+        }
+        assert!(!dir.0.join("evil").exists());
+        assert_eq!(fs::read_dir(&dest).unwrap().count(), 0);
+
+        // A link out, allowed on request, is made but never written through.
+        fs::create_dir(dir.0.join("outside")).unwrap();
+        let mut tar = Vec::new();
+        raw_entry(&mut tar, "d", EntryType::Symlink, "../outside", b"");
+        raw_entry(&mut tar, "d/x", EntryType::Regular, "", b"data");
+        let tar = finish(tar);
+        let text = refusal(&tar, &dest, &opts);
+        assert!(text.contains("outside the destination"), "{text}");
+        let allow = ExtractOptions::new().allow_escaping_symlinks(true);
+        let text = refusal(&tar, &dest, &allow);
+        assert!(text.contains("through the symbolic link"), "{text}");
+        assert_eq!(
+            fs::read_link(dest.join("d")).unwrap(),
+            Path::new("../outside")
+        );
+        assert!(!dir.0.join("outside/x").exists());
+
+        // A file in the place of a link replaces the link; it does not write to its target.
+        fs::write(dir.0.join("victim"), b"keep").unwrap();
+        std::os::unix::fs::symlink("../victim", dest.join("f")).unwrap();
+        let mut tar = Vec::new();
+        raw_entry(&mut tar, "f", EntryType::Regular, "", b"new");
+        let stats = extract(&finish(tar)[..], &dest, &opts).unwrap();
+        assert_eq!((stats.files, stats.bytes), (1, 3));
+        assert_eq!(fs::read(dir.0.join("victim")).unwrap(), b"keep");
+        assert_eq!(fs::read(dest.join("f")).unwrap(), b"new");
+        assert!(!fs::symlink_metadata(dest.join("f"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn extraction_refuses_what_it_cannot_make_and_huge_headers() {
+        let dir = Dir::new("extract-kinds");
+        let dest = dir.0.join("dest");
+        let opts = ExtractOptions::default();
+        let mut tar = Vec::new();
+        raw_entry(&mut tar, "fifo", EntryType::Fifo, "", b"");
+        let text = refusal(&finish(tar), &dest, &opts);
+        assert!(text.contains("not extracted"), "{text}");
+        // A file cut short: an error, never a short file taken for whole.
+        let mut tar = Vec::new();
+        let mut h = Header::new_gnu();
+        h.set_path("short").unwrap();
+        h.set_size(5000);
+        h.set_cksum();
+        tar.extend_from_slice(h.as_bytes());
+        tar.extend_from_slice(&[1u8; 1000]);
+        assert!(extract(&tar[..], &dest, &opts).is_err());
+        // A PAX header past the cap is refused before it is held whole.
+        let mut tar = Vec::new();
+        let big = vec![b'a'; (MAX_EXTENSION_HEADERS + 4096) as usize];
+        raw_entry(&mut tar, "pax", EntryType::XHeader, "", &big);
+        raw_entry(&mut tar, "f", EntryType::Regular, "", b"x");
+        match extract(&finish(tar)[..], &dest, &opts) {
+            Err(Error::Io { source, .. }) => {
+                assert!(source.to_string().contains("tar headers"), "{source}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Into a destination that is missing or not a directory.
+        assert!(matches!(
+            extract(&[][..], &dir.0.join("missing"), &opts),
+            Err(Error::Io { .. })
+        ));
+        fs::write(dir.0.join("file"), b"").unwrap();
+        assert!(matches!(
+            extract(&[][..], &dir.0.join("file"), &opts),
+            Err(Error::Archive { .. })
+        ));
+    }
+
+    #[test]
+    fn archive_and_extract_round_trip() {
+        let dir = Dir::new("round-trip");
+        let src = dir.0.join("src");
+        fs::create_dir_all(src.join("a/b")).unwrap();
+        fs::write(src.join("a/b/f"), vec![7u8; 70_000]).unwrap();
+        fs::set_permissions(src.join("a/b/f"), fs::Permissions::from_mode(0o4751)).unwrap();
+        std::os::unix::fs::symlink("b/f", src.join("a/l")).unwrap();
+        let long = "x".repeat(200);
+        fs::write(src.join(&long), b"long").unwrap();
+        filetime::set_file_mtime(src.join("a"), FileTime::from_unix_time(1_234_567_890, 0))
+            .unwrap();
+        let mut tar = Vec::new();
+        let sent = archive_path(&src, &mut tar).unwrap();
+        assert_eq!((sent.files, sent.dirs, sent.symlinks), (2, 3, 1));
+        let dest = dir.0.join("dest");
+        let got = extract(&tar[..], &dest, &ExtractOptions::default()).unwrap();
+        assert_eq!(got, sent);
+        let f = fs::metadata(dest.join("src/a/b/f")).unwrap();
+        assert_eq!((f.len(), f.mode() & 0o7777), (70_000, 0o4751));
+        assert_eq!(
+            fs::read_link(dest.join("src/a/l")).unwrap(),
+            Path::new("b/f")
+        );
+        assert_eq!(fs::read(dest.join("src").join(&long)).unwrap(), b"long");
+        assert_eq!(
+            fs::metadata(dest.join("src/a")).unwrap().mtime(),
+            1_234_567_890
+        );
+    }
+
     #[test]
     fn container_paths_split() {
         assert_eq!(split_container_path("/tmp/a").unwrap(), ("/tmp", "a"));

@@ -20,6 +20,7 @@ use crate::blocking_archive::{exec_ok, running};
 /// duplication of data shows in a comparison against a fresh copy.
 struct Pattern {
     state: u64,
+    /// Bytes of the current word not yet handed out (at its end).
     word: [u8; 8],
     used: usize,
     left: u64,
@@ -35,26 +36,39 @@ impl Pattern {
         }
     }
 
-    fn next_byte(&mut self) -> u8 {
-        if self.used == 8 {
-            self.state ^= self.state >> 12;
-            self.state ^= self.state << 25;
-            self.state ^= self.state >> 27;
-            self.word = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
-            self.used = 0;
+    fn next_word(&mut self) -> [u8; 8] {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes()
+    }
+
+    /// Fills `buf` with the next bytes of the stream (whole words while aligned).
+    fn fill(&mut self, buf: &mut [u8]) {
+        let mut at = 0;
+        while at < buf.len() && self.used < 8 {
+            buf[at] = self.word[self.used];
+            self.used += 1;
+            at += 1;
         }
-        let b = self.word[self.used];
-        self.used += 1;
-        b
+        let mut words = buf[at..].chunks_exact_mut(8);
+        for w in &mut words {
+            w.copy_from_slice(&self.next_word());
+        }
+        let tail = words.into_remainder();
+        if !tail.is_empty() {
+            self.word = self.next_word();
+            let n = tail.len();
+            tail.copy_from_slice(&self.word[..n]);
+            self.used = n;
+        }
     }
 }
 
 impl Read for Pattern {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = buf.len().min(self.left.try_into().unwrap_or(usize::MAX));
-        for b in &mut buf[..n] {
-            *b = self.next_byte();
-        }
+        self.fill(&mut buf[..n]);
         self.left -= n as u64;
         Ok(n)
     }
@@ -63,24 +77,38 @@ impl Read for Pattern {
 /// A writer that compares what it is given with a [`Pattern`], as it comes.
 struct Compare {
     expected: Pattern,
+    scratch: Vec<u8>,
     seen: u64,
     first_mismatch: Option<u64>,
 }
 
+impl Compare {
+    fn new(len: u64) -> Compare {
+        Compare {
+            expected: Pattern::new(len),
+            scratch: Vec::new(),
+            seen: 0,
+            first_mismatch: None,
+        }
+    }
+}
+
 impl Write for Compare {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        for &b in buf {
-            if self.first_mismatch.is_none()
-                && (self.expected.left == 0
-                    || b != {
-                        self.expected.left -= 1;
-                        self.expected.next_byte()
-                    })
-            {
-                self.first_mismatch = Some(self.seen);
+        let n = buf
+            .len()
+            .min(self.expected.left.try_into().unwrap_or(usize::MAX));
+        self.scratch.resize(n, 0);
+        self.expected.read_exact(&mut self.scratch)?;
+        if self.first_mismatch.is_none() {
+            if buf[..n] != self.scratch[..] {
+                let i = (0..n).find(|&i| buf[i] != self.scratch[i]).unwrap_or(0);
+                self.first_mismatch = Some(self.seen + i as u64);
+            } else if n < buf.len() {
+                self.first_mismatch = Some(self.seen + n as u64);
             }
-            self.seen += 1;
         }
+        self.seen += buf.len() as u64;
         Ok(buf.len())
     }
 
@@ -115,11 +143,7 @@ fn blocking_archive_copy_1gib_file_in_and_out_in_constant_memory() {
 
     let peak = PeakRss::start();
     let started = Instant::now();
-    let mut compare = Compare {
-        expected: Pattern::new(GIB),
-        seen: 0,
-        first_mismatch: None,
-    };
+    let mut compare = Compare::new(GIB);
     let n = docker
         .read_file_from_container(&c.id, "/tmp/big.bin", &mut compare)
         .unwrap();
