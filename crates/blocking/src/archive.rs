@@ -32,7 +32,7 @@ use filetime::FileTime;
 use tar::{EntryType, Header, HeaderMode};
 
 use crate::body::Body;
-use crate::calls_containers::done;
+use crate::calls_containers::{done, path_stat};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::path_stat::PathStat;
@@ -684,8 +684,9 @@ impl Client {
     }
 
     /// Reads one regular file of the container into `out`, streamed (constant memory), and
-    /// returns the number of bytes written. A symbolic link is not followed: ask for its
-    /// target (see [`container_archive_info`](Self::container_archive_info)).
+    /// returns the number of bytes written. A symbolic link is not followed (on Podman too,
+    /// which would send its target's contents): ask for its target (see
+    /// [`container_archive_info`](Self::container_archive_info)).
     ///
     /// # Errors
     ///
@@ -698,7 +699,18 @@ impl Client {
         container_path: &str,
         mut out: impl Write,
     ) -> Result<u64> {
-        let mut body = self.container_archive(id, container_path)?;
+        let resp = self.run(containers::archive(id, container_path))?;
+        // Docker sends a link as a link; Podman 4.3 sends its target's contents. The stat in
+        // the answer's header says which it was, so both are refused alike.
+        if let Ok(stat) = path_stat(&resp, "container archive") {
+            if stat.mode.is_symlink() {
+                return Err(refused(
+                    container_path,
+                    format!("is a symbolic link to {}", stat.link_target),
+                ));
+            }
+        }
+        let mut body = resp.into_body();
         let between = Rc::new(Cell::new(Some(0)));
         let mut archive = tar::Archive::new(Guarded {
             inner: &mut body,

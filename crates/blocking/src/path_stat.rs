@@ -24,8 +24,9 @@ pub struct PathStat {
     /// The modification time as the daemon wrote it (RFC 3339, Go's `time.Time` in JSON);
     /// [`modified`](Self::modified) parses it.
     pub mtime: String,
-    /// For a symbolic link, the path it resolves to in the container (absolute); empty
-    /// otherwise.
+    /// For a symbolic link, the path it resolves to in the container (absolute). Docker
+    /// leaves it empty for anything else; Podman 4.3 puts the path itself there (and names a
+    /// link by its target's name), so test [`FileMode::is_symlink`], not this field.
     pub link_target: String,
 }
 

@@ -104,7 +104,11 @@ fn blocking_archive_put_head_get_changes_export() {
     assert_eq!(stat.name, "hello.bin", "{stat:?}");
     assert_eq!(stat.size, data.len() as u64, "{stat:?}");
     assert!(stat.mode.is_regular(), "{stat:?}");
-    assert!(stat.link_target.is_empty(), "{stat:?}");
+    // Docker: empty for a non-link; Podman: the path itself.
+    assert!(
+        stat.link_target.is_empty() || stat.link_target == "/tmp/hello.bin",
+        "{stat:?}"
+    );
     assert!(stat.modified().is_some(), "{stat:?}");
     // A directory and a symbolic link: the type in Go's high mode bits, the link's target.
     let dir = docker.container_archive_info(&c.id, "/tmp").unwrap();
@@ -119,8 +123,17 @@ fn blocking_archive_put_head_get_changes_export() {
         .container_archive_info(&c.id, "/tmp/hello.link")
         .unwrap();
     assert!(link.mode.is_symlink() && !link.mode.is_dir(), "{link:?}");
-    assert_eq!(link.name, "hello.link", "{link:?}");
     assert_eq!(link.link_target, "/tmp/hello.bin", "{link:?}");
+    if link.name != "hello.link" && engine.is_podman() {
+        set_aside(
+            &engine,
+            "blocking_archive_put_head_get_changes_export",
+            "the path stat of a symbolic link names the link's target (hello.bin), not the \
+             link (hello.link)",
+        );
+    } else {
+        assert_eq!(link.name, "hello.link", "{link:?}");
+    }
 
     let files = tar_files(docker.container_archive(&c.id, "/tmp/hello.bin").unwrap());
     assert_eq!(
