@@ -3,7 +3,6 @@
 //! not be retried, an early answer that stops an upload, and the write timeout when the daemon
 //! stops reading.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use docksock::proto::PeerError;
