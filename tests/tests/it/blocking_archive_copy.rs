@@ -16,51 +16,43 @@ use docksock_tests::{daemon, unique_name, Engine, PeakRss};
 
 use crate::blocking_archive::{exec_ok, running};
 
-/// A deterministic byte stream (xorshift64*, one word per 8 bytes): any shift, loss or
-/// duplication of data shows in a comparison against a fresh copy.
+/// The length of [`Pattern`]'s period: a prime, so that no tar block (512), chunk (64 KiB) or
+/// page boundary lines up with it and a lost, doubled or shifted piece of data shows.
+const PERIOD: usize = 1_048_573;
+
+/// A deterministic byte stream: one pseudo-random block of [`PERIOD`] bytes (xorshift64*),
+/// repeated. Cheap to produce and to compare against (copies of the block), even unoptimized.
 struct Pattern {
-    state: u64,
-    /// Bytes of the current word not yet handed out (at its end).
-    word: [u8; 8],
-    used: usize,
+    block: std::rc::Rc<Vec<u8>>,
+    at: usize,
     left: u64,
 }
 
 impl Pattern {
     fn new(len: u64) -> Pattern {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut block = Vec::with_capacity(PERIOD + 8);
+        while block.len() < PERIOD {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            block.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+        }
+        block.truncate(PERIOD);
         Pattern {
-            state: 0x9E37_79B9_7F4A_7C15,
-            word: [0; 8],
-            used: 8,
+            block: std::rc::Rc::new(block),
+            at: 0,
             left: len,
         }
     }
 
-    fn next_word(&mut self) -> [u8; 8] {
-        self.state ^= self.state >> 12;
-        self.state ^= self.state << 25;
-        self.state ^= self.state >> 27;
-        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes()
-    }
-
-    /// Fills `buf` with the next bytes of the stream (whole words while aligned).
-    fn fill(&mut self, buf: &mut [u8]) {
-        let mut at = 0;
-        while at < buf.len() && self.used < 8 {
-            buf[at] = self.word[self.used];
-            self.used += 1;
-            at += 1;
-        }
-        let mut words = buf[at..].chunks_exact_mut(8);
-        for w in &mut words {
-            w.copy_from_slice(&self.next_word());
-        }
-        let tail = words.into_remainder();
-        if !tail.is_empty() {
-            self.word = self.next_word();
-            let n = tail.len();
-            tail.copy_from_slice(&self.word[..n]);
-            self.used = n;
+    /// Fills `buf` with the next bytes of the stream.
+    fn fill(&mut self, mut buf: &mut [u8]) {
+        while !buf.is_empty() {
+            let run = (PERIOD - self.at).min(buf.len());
+            buf[..run].copy_from_slice(&self.block[self.at..self.at + run]);
+            self.at = (self.at + run) % PERIOD;
+            buf = &mut buf[run..];
         }
     }
 }
