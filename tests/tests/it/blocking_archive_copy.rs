@@ -90,11 +90,14 @@ impl Write for Compare {
         let n = buf
             .len()
             .min(self.expected.left.try_into().unwrap_or(usize::MAX));
-        self.scratch.resize(n, 0);
-        self.expected.read_exact(&mut self.scratch)?;
+        if self.scratch.len() < n {
+            self.scratch.resize(n, 0);
+        }
+        let want = &mut self.scratch[..n];
+        self.expected.read_exact(want)?;
         if self.first_mismatch.is_none() {
-            if buf[..n] != self.scratch[..] {
-                let i = (0..n).find(|&i| buf[i] != self.scratch[i]).unwrap_or(0);
+            if buf[..n] != *want {
+                let i = (0..n).find(|&i| buf[i] != want[i]).unwrap_or(0);
                 self.first_mismatch = Some(self.seen + i as u64);
             } else if n < buf.len() {
                 self.first_mismatch = Some(self.seen + n as u64);
