@@ -13,6 +13,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use docksock::models::calls::{configs, nodes, secrets, services, swarm, tasks};
 use docksock::models::{Node, NodeSpecRole, Service, ServiceUpdateStatusState, Task, TaskState};
 use docksock::{
     Client, Error, Filters, ListContainersOptions, ListServicesOptions, Mode, ServiceLogsOptions,
@@ -20,6 +21,8 @@ use docksock::{
 };
 use docksock_api::containers::mode_from_content_type;
 use docksock_tests::{busybox_image, swarm_daemon};
+
+use crate::models_daemon::typed_and_raw;
 use serde_json::{json, Value};
 
 /// How long the swarm may take to converge (tasks started, stopped, updated).
@@ -121,10 +124,11 @@ fn api_status<T: std::fmt::Debug>(what: &str, result: Result<T, Error>) -> u16 {
 
 /// The service's tasks, typed.
 fn tasks_of(docker: &Client, service: &str) -> Vec<Task> {
-    let raw = docker
-        .list_tasks(Some(&Filters::default().with("service", service)))
-        .unwrap_or_else(|e| panic!("listing the tasks of {service}: {e}"));
-    serde_json::from_value(raw).expect("tasks decode into the Task model")
+    docker
+        .run_typed(tasks::list(Some(
+            &Filters::default().with("service", service),
+        )))
+        .unwrap_or_else(|e| panic!("listing the tasks of {service}: {e}"))
 }
 
 /// The tasks of `service` that run and should run.
@@ -561,6 +565,38 @@ fn swarm_single_node_service_lifecycle() {
     );
     assert_eq!(err.len(), 3, "only the stderr lines on stderr: {err:?}");
 
+    // Every Swarm object decodes into its model through the typed calls, and the model keeps
+    // every value it knows unchanged.
+    let typed_service = typed_and_raw(&docker, services::inspect(&service_id, true));
+    assert_eq!(typed_service.id.as_deref(), Some(service_id.as_str()));
+    let listed = typed_and_raw(
+        &docker,
+        services::list(&ListServicesOptions {
+            filters: Some(label.clone()),
+            status: true,
+        }),
+    );
+    assert_eq!(listed.len(), 1);
+    let typed_swarm = typed_and_raw(&docker, swarm::inspect());
+    assert!(typed_swarm.join_tokens.and_then(|t| t.worker).is_some());
+    let unlock = typed_and_raw(&docker, swarm::unlock_key());
+    assert_eq!(unlock.unlock_key.as_deref(), Some(key2.as_str()));
+    assert_eq!(typed_and_raw(&docker, nodes::list(None)).len(), 1);
+    typed_and_raw(&docker, nodes::inspect(&node_id));
+    let by_service = Filters::default().with("service", &service_id);
+    assert!(typed_and_raw(&docker, tasks::list(Some(&by_service))).len() >= 3);
+    let task = typed_and_raw(&docker, tasks::inspect(three[0].id.as_deref().unwrap()));
+    assert_eq!(task.service_id.as_deref(), Some(service_id.as_str()));
+    assert_eq!(typed_and_raw(&docker, secrets::list(Some(&label))).len(), 1);
+    let typed_secret = typed_and_raw(&docker, secrets::inspect(&secret_id));
+    assert_eq!(typed_secret.spec.and_then(|s| s.data), None);
+    assert_eq!(typed_and_raw(&docker, configs::list(Some(&label))).len(), 1);
+    let typed_config = typed_and_raw(&docker, configs::inspect(&config_id));
+    assert_eq!(
+        typed_config.spec.and_then(|s| s.data),
+        Some(base64(config_text.as_bytes()))
+    );
+
     // From API 1.42 the daemon declares the framing of a service's and a task's logs, as of a
     // container's (what `service_logs` and `task_logs` read, without an inspect).
     if docker.api_version().unwrap() >= docksock::ApiVersion::new(1, 42) {
@@ -678,9 +714,10 @@ fn swarm_single_node_service_lifecycle() {
     assert_eq!(rolled_back["Spec"]["Mode"]["Replicated"]["Replicas"], 1);
     wait_running(&docker, &service_id, 1, "one");
     wait_for("the rollback to complete", CONVERGE, || {
-        let s = docker.inspect_service(&service_id, false).unwrap();
-        match s["UpdateStatus"]["State"].as_str() {
-            Some("rollback_completed") => Ok(()),
+        let s: Service = serde_json::from_value(inspect().unwrap()).expect("Service model");
+        // A state the API description leaves out; the model knows it.
+        match s.update_status.and_then(|u| u.state) {
+            Some(ServiceUpdateStatusState::RollbackCompleted) => Ok(()),
             other => Err(format!("{other:?}")),
         }
     });
