@@ -318,7 +318,7 @@ fn swarm_single_node_service_lifecycle() {
     assert_eq!(swarm2["Spec"]["Labels"]["docksock-phase"], "updated");
     assert_eq!(swarm2["Spec"]["EncryptionConfig"]["AutoLockManagers"], true);
     assert!(version(&swarm2) > version(&swarm));
-    let worker2 = swarm2["JoinTokens"]["Worker"].as_str().unwrap();
+    let worker2 = swarm2["JoinTokens"]["Worker"].as_str().unwrap().to_owned();
     assert!(
         worker2.starts_with("SWMTKN-") && worker2 != worker,
         "worker token not rotated"
@@ -391,6 +391,22 @@ fn swarm_single_node_service_lifecycle() {
         .inspect_node("no-such-node-docksock")
         .unwrap_err()
         .is_not_found());
+    assert!(docker
+        .remove_node("no-such-node-docksock", false)
+        .unwrap_err()
+        .is_not_found());
+    // Joining is for a node outside a swarm: this one is in one already.
+    assert_eq!(
+        api_status(
+            "join while part of a swarm",
+            docker.join_swarm(&json!({
+                "ListenAddr": format!("{addr}:2377"),
+                "RemoteAddrs": [format!("{addr}:2377")],
+                "JoinToken": worker2,
+            })),
+        ),
+        503
+    );
 
     // ---- secret and config -------------------------------------------------------------
     let label = Filters::default().with("label", &format!("docksock-test={nonce}"));
