@@ -29,16 +29,23 @@ use serde_json::{json, Value};
 const CONVERGE: Duration = Duration::from_secs(60);
 
 /// Leaves the swarm (forced) when dropped, also when the test panics: the daemon must not
-/// stay a swarm manager after the test.
-struct LeaveGuard(Client);
+/// stay a swarm manager after the test. Then removes `docker_gwbridge` unless it was there
+/// before (the swarm made it, and a leave keeps it).
+struct LeaveGuard {
+    client: Client,
+    gwbridge_before: bool,
+}
 
 impl Drop for LeaveGuard {
     fn drop(&mut self) {
-        if let Err(e) = self.0.leave_swarm(true) {
+        if let Err(e) = self.client.leave_swarm(true) {
             // 503: not part of a swarm (the test left it already).
             if e.status() != Some(503) {
                 eprintln!("leaving the swarm after the test: {e}");
             }
+        }
+        if !self.gwbridge_before {
+            let _ = self.client.remove_network("docker_gwbridge");
         }
     }
 }
@@ -249,7 +256,10 @@ fn swarm_single_node_service_lifecycle() {
     let networks_before = network_names(&docker);
 
     // ---- init --------------------------------------------------------------------------
-    let _leave = LeaveGuard(docker.clone());
+    let _leave = LeaveGuard {
+        client: docker.clone(),
+        gwbridge_before: networks_before.contains("docker_gwbridge"),
+    };
     let node_id = docker
         .init_swarm(&json!({
             "ListenAddr": format!("{addr}:2377"),
@@ -804,7 +814,7 @@ fn swarm_single_node_service_lifecycle() {
         503
     );
     // The swarm's `ingress` network goes with it. `docker_gwbridge` (the bridge of the ingress
-    // sandbox, which Docker 20.10 creates at init) stays after a leave by design: the swarm
+    // sandbox, made at init or with the first task) stays after a leave by design: the swarm
     // made it, so it is removed here.
     let left = network_names(&docker);
     let new: Vec<&String> = left.difference(&networks_before).collect();
