@@ -540,6 +540,30 @@ fn swarm_single_node_service_lifecycle() {
         }
     }
     let mut service_guard = ServiceGuard(&docker, &service_id, true);
+
+    // A TTY service beside it: its logs are raw bytes, no stdcopy frames.
+    let tty_line = format!("tty-{nonce}");
+    let tty_spec = json!({
+        "Name": format!("docksock-tty-{nonce}"),
+        "Labels": {"docksock-test-tty": nonce},
+        "TaskTemplate": {
+            "ContainerSpec": {
+                "Image": image,
+                "TTY": true,
+                "Command": ["sh", "-c", format!("trap 'exit 0' TERM; echo {tty_line}; sleep 600 & wait")],
+                "StopGracePeriod": 2_000_000_000u64,
+            },
+            "RestartPolicy": {"Condition": "none"},
+        },
+        "Mode": {"Replicated": {"Replicas": 1}},
+    });
+    let tty_id = docker
+        .create_service(&tty_spec, None)
+        .expect("TTY service create")["ID"]
+        .as_str()
+        .expect("service ID")
+        .to_owned();
+    let mut tty_guard = ServiceGuard(&docker, &tty_id, true);
     assert_eq!(
         api_status(
             "a second service of the same name",
@@ -639,6 +663,33 @@ fn swarm_single_node_service_lifecycle() {
                 resp.header("Content-Type")
             );
         }
+    }
+
+    // The TTY service's logs: raw (declared by the daemon from API 1.42; before, the client
+    // reads the spec's TTY). Read as frames, its first byte ('t') would be a bad stream.
+    let out = wait_for("the TTY service's line in its logs", CONVERGE, || {
+        let out = docker
+            .service_logs(&tty_id, &logs)
+            .and_then(|d| d.collect_output())
+            .map_err(|e| e.to_string())?;
+        if String::from_utf8_lossy(&out.stdout).contains(&tty_line) {
+            Ok(out)
+        } else {
+            Err(format!("{out:?}"))
+        }
+    });
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), tty_line);
+    assert!(out.stderr.is_empty(), "a TTY has one stream: {out:?}");
+    if docker.api_version().unwrap() >= docksock::ApiVersion::new(1, 42) {
+        let resp = docker
+            .run(docksock::api::services::logs(&tty_id, &logs))
+            .expect("TTY service logs, raw");
+        assert_eq!(
+            mode_from_content_type(resp.header("Content-Type"), docker.api_version().unwrap()),
+            Some(Mode::Raw),
+            "{:?}",
+            resp.header("Content-Type")
+        );
     }
 
     // A task: inspect and its own logs.
@@ -755,27 +806,29 @@ fn swarm_single_node_service_lifecycle() {
     );
     docker.remove_service(&service_id).expect("service rm");
     service_guard.2 = false;
-    assert!(docker
-        .inspect_service(&service_id, false)
-        .unwrap_err()
-        .is_not_found());
-    let by_service = Filters::default().with(
-        "label",
-        &format!("com.docker.swarm.service.id={service_id}"),
-    );
-    wait_for("the service's task containers to go", CONVERGE, || {
-        let left = docker
-            .list_containers(&ListContainersOptions {
-                all: true,
-                filters: Some(by_service.clone()),
-                ..Default::default()
-            })
-            .map_err(|e| e.to_string())?;
-        match left.as_array().map(Vec::len) {
-            Some(0) => Ok(()),
-            _ => Err(left.to_string()),
-        }
-    });
+    docker.remove_service(&tty_id).expect("TTY service rm");
+    tty_guard.2 = false;
+    for id in [&service_id, &tty_id] {
+        assert!(docker
+            .inspect_service(id, false)
+            .unwrap_err()
+            .is_not_found());
+        let by_service =
+            Filters::default().with("label", &format!("com.docker.swarm.service.id={id}"));
+        wait_for("the services' task containers to go", CONVERGE, || {
+            let left = docker
+                .list_containers(&ListContainersOptions {
+                    all: true,
+                    filters: Some(by_service.clone()),
+                    ..Default::default()
+                })
+                .map_err(|e| e.to_string())?;
+            match left.as_array().map(Vec::len) {
+                Some(0) => Ok(()),
+                _ => Err(left.to_string()),
+            }
+        });
+    }
     docker.remove_secret(&secret_id).expect("secret rm");
     docker.remove_config(&config_id).expect("config rm");
     assert!(docker
