@@ -5,8 +5,9 @@
 //! inspect it, rotate a join token, turn autolock on and read and rotate the unlock key; the
 //! node (list, inspect, label update); a secret and a config; a busybox service with 3 replicas
 //! that mounts both and prints them, reaching 3 running tasks; its logs and a task's logs,
-//! demultiplexed; tasks listed and inspected; scaled to 1; updated, then rolled back to the
-//! previous spec; removed with its secret and config. The swarm is left with `force` at the
+//! demultiplexed, and a TTY service's logs, raw; every Swarm object through its typed call;
+//! tasks listed and inspected; scaled to 1; updated, then rolled back to the previous spec;
+//! removed with its secret and config. The swarm is left with `force` at the
 //! end — also when a check fails (a guard) — and nothing the test created is left: no service,
 //! secret, config, task container or network.
 
