@@ -52,3 +52,6 @@ mod blocking_json_seq;
 // Blocking client against the real daemon: version negotiation, builder and DOCKER_API_VERSION
 // pins.
 mod blocking_negotiation;
+// Swarm mode against a daemon of its own (`-swarm` engine): init, tokens, unlock key, nodes,
+// secrets and configs mounted into a 3-replica service, logs, tasks, scale, rollback, leave.
+mod swarm_daemon;
