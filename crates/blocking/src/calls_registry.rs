@@ -106,14 +106,24 @@ impl Client {
         Ok(registry_config_value(&auths))
     }
 
-    /// Forgets the credentials this client has read: the configuration is read again, and the
-    /// helpers asked again, on the next need.
-    pub fn forget_credentials(&self) {
+    /// Forgets the credentials this client has read: `config.json` is read again now, and
+    /// every helper asked again on the next need (after credentials changed behind the
+    /// client's back).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Credentials`](crate::Error::Credentials) when the file cannot be read again
+    /// (the client then reads it on the next need).
+    pub fn forget_credentials(&self) -> Result<()> {
         let mut cache = lock(&self.inner.credentials);
         cache.answers.clear();
-        if cache.config.as_ref().is_some_and(|c| c.path().is_some()) {
-            cache.config = None;
+        if let Some(config) = &mut cache.config {
+            if let Err(e) = config.reload() {
+                cache.config = None;
+                return Err(e);
+            }
         }
+        Ok(())
     }
 
     /// `docker pull`: `POST /images/create` with `image`'s registry credentials as

@@ -350,6 +350,18 @@ impl DockerConfig {
         Ok(self)
     }
 
+    /// Reads `config.json` again (the `DOCKER_AUTH_CONFIG` layer is kept as it is).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open); the configuration is unchanged then.
+    pub fn reload(&mut self) -> Result<()> {
+        if let Some(dir) = self.path.as_ref().and_then(|p| p.parent()) {
+            self.doc = DockerConfig::open(dir)?.doc;
+        }
+        Ok(())
+    }
+
     /// The `config.json` this configuration was read from and is saved to.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
