@@ -9,11 +9,13 @@
 //! (`target/tmp/…`), so tests run in parallel and never read the user's `~/.docker`.
 
 use std::path::Path;
+use std::time::Duration;
 
 use docksock::{
-    BuildOptions, Client, DockerConfig, Error, Progress, PullOptions, PushOptions, RegistryAuth,
-    RemoveImageOptions, Transferred,
+    ApiVersion, BuildOptions, Client, DockerConfig, Error, Progress, PullOptions, PushOptions,
+    RegistryAuth, RemoveImageOptions, Transferred,
 };
+use docksock_tests::fault_server::{FaultServer, Step};
 use docksock_tests::registry::{registry, temp_dir, CredentialHelper, TestRegistry};
 use docksock_tests::tar::TarBuilder;
 use docksock_tests::{
@@ -518,4 +520,153 @@ fn registry_build_pulls_with_registry_config() {
     build(Some(config)).expect("the build with X-Registry-Config");
     let built = client.inspect_image(&tag).expect("the built image");
     assert_eq!(built["Config"]["Labels"]["docksock-build"], label.as_str());
+}
+
+/// A client of the fault server whose credentials are `env` (a `DOCKER_AUTH_CONFIG` value).
+fn fault_client(server: &FaultServer, env: &str) -> Client {
+    let config = DockerConfig::default()
+        .with_auth_config(env)
+        .expect("DOCKER_AUTH_CONFIG");
+    Client::builder()
+        .socket(server.path())
+        .api_version(ApiVersion::new(1, 51))
+        .head_timeout(Duration::from_secs(5))
+        .idle_timeout(Duration::from_secs(5))
+        .docker_config(config)
+        .build()
+}
+
+fn chunked_stream(lines: &[&str], end: bool) -> Vec<u8> {
+    let mut out =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    for line in lines {
+        let line = format!("{line}\r\n");
+        out.extend(format!("{:x}\r\n{line}\r\n", line.len()).into_bytes());
+    }
+    if end {
+        out.extend_from_slice(b"0\r\n\r\n");
+    }
+    out
+}
+
+#[test]
+fn registry_fault_errors_in_a_200_stream_fail_the_pull() {
+    let progress =
+        r#"{"status":"Downloading","progressDetail":{"current":1,"total":2},"id":"aaaaaaaaaaaa"}"#;
+    let server = FaultServer::start(vec![
+        // API 1.48+: errorDetail only.
+        Step::ReadRequest,
+        Step::write(chunked_stream(
+            &[
+                progress,
+                r#"{"errorDetail":{"message":"manifest unknown"}}"#,
+            ],
+            true,
+        )),
+        // Before 1.48: the deprecated `error` alone.
+        Step::ReadRequest,
+        Step::write(chunked_stream(
+            &[progress, r#"{"error":"unauthorized"}"#],
+            true,
+        )),
+        // A stream cut before its end: an error, never a finished pull.
+        Step::ReadRequest,
+        Step::write(chunked_stream(&[progress], false)),
+        Step::Close,
+        // A good one: the digest comes back.
+        Step::ReadRequest,
+        Step::write(chunked_stream(
+            &[
+                progress,
+                r#"{"status":"Digest: sha256:0000000000000000000000000000000000000000000000000000000000000001"}"#,
+                r#"{"status":"Status: Downloaded newer image for r.example/app:latest"}"#,
+            ],
+            true,
+        )),
+    ]);
+    let env = format!(
+        r#"{{"auths": {{"r.example": {{"auth": "{}"}}}}}}"#,
+        basic("me", "secret")
+    );
+    let docker = fault_client(&server, &env);
+    let pull = || {
+        docker
+            .pull("r.example/app", &PullOptions::default())?
+            .finish()
+    };
+
+    match pull() {
+        Err(Error::Stream { message, .. }) => assert_eq!(message, "manifest unknown"),
+        other => panic!("errorDetail: {other:?}"),
+    }
+    match pull() {
+        Err(Error::Stream { message, .. }) => assert_eq!(message, "unauthorized"),
+        other => panic!("error: {other:?}"),
+    }
+    let cut = pull().expect_err("a cut stream finished");
+    assert!(!matches!(cut, Error::Stream { .. }), "{cut:?}");
+    let done = pull().expect("the good pull");
+    assert_eq!(
+        done.digest.as_deref(),
+        Some("sha256:0000000000000000000000000000000000000000000000000000000000000001")
+    );
+    assert_eq!(done.layers, ["aaaaaaaaaaaa"]);
+    assert!(
+        server.wait_finished(Duration::from_secs(5)),
+        "script not finished"
+    );
+
+    // Every pull: tag=latest added, and the registry's credentials as padded base64url.
+    let expected = RegistryAuth::basic("me", "secret", "r.example").header_value();
+    for request in server.requests() {
+        let text = String::from_utf8_lossy(&request);
+        assert!(
+            text.starts_with("POST /v1.51/images/create?fromImage=r.example%2Fapp&tag=latest ")
+                || text
+                    .starts_with("POST /v1.51/images/create?fromImage=r.example/app&tag=latest "),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("\r\nX-Registry-Auth: {expected}\r\n")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn registry_fault_push_sends_anonymous_auth_and_the_tag() {
+    let server = FaultServer::start(vec![
+        Step::ReadRequest,
+        Step::write(chunked_stream(
+            &[
+                r#"{"status":"Pushed","progressDetail":{},"id":"bbbbbbbbbbbb"}"#,
+                r#"{"progressDetail":{},"aux":{"Tag":"v2","Digest":"sha256:0000000000000000000000000000000000000000000000000000000000000002","Size":527}}"#,
+            ],
+            true,
+        )),
+    ]);
+    let docker = fault_client(&server, r#"{"auths": {}}"#);
+    let done = docker
+        .push("other.example:5000/team/app:v2", &PushOptions::default())
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(
+        done.digest.as_deref(),
+        Some("sha256:0000000000000000000000000000000000000000000000000000000000000002")
+    );
+    assert!(
+        server.wait_finished(Duration::from_secs(5)),
+        "script not finished"
+    );
+    let request = String::from_utf8_lossy(&server.requests()[0]).into_owned();
+    assert!(
+        request.starts_with("POST /v1.51/images/other.example:5000/team/app/push?tag=v2 "),
+        "{request}"
+    );
+    assert!(
+        request.contains("\r\nX-Registry-Auth: e30=\r\n"),
+        "{request}"
+    );
 }
