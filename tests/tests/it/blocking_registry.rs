@@ -420,6 +420,28 @@ fn registry_helper_is_asked_once_per_client() {
     let c = client_with(&dir, None);
     assert_eq!(c.registry_credentials("other.example:5000").unwrap(), None);
 
+    // A helper that is not installed, or an empty helper name: a clear error, or no helper
+    // (a bare `docker-credential-` is never run).
+    let absent = unique_name("absent-helper");
+    write_config(&dir, &json!({"credHelpers": {&reg.addr: absent}}));
+    let err = pull_outcome(&client_with(&dir, None), &name).expect_err("a missing helper");
+    assert!(matches!(err, Error::Credentials { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("docker-credential-{absent}")),
+        "{err}"
+    );
+    write_config(
+        &dir,
+        &json!({"credsStore": "", "credHelpers": {&reg.addr: ""}}),
+    );
+    assert_eq!(
+        client_with(&dir, None)
+            .registry_credentials(&reg.addr)
+            .unwrap(),
+        None
+    );
+
     // Logout erases through the helper.
     write_config(&dir, &json!({"credHelpers": {&reg.addr: helper.name}}));
     client_with(&dir, None).logout(&reg.addr).expect("logout");

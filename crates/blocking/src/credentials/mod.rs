@@ -18,12 +18,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value};
 
+mod helper;
+
+use helper::{helper_get, run_helper, HelperFailure};
+
 use crate::base64;
-use crate::error::{shown, Error, Result};
+use crate::error::{Error, Result};
 
 /// Docker Hub's key in `config.json` and in a credential helper: what `docker.io` and
 /// `index.docker.io` are filed under.
@@ -43,9 +46,6 @@ pub const MAX_HELPER_OUTPUT: usize = 1 << 20;
 
 /// The most bytes of `config.json` read.
 pub const MAX_CONFIG_FILE: u64 = 16 << 20;
-
-/// How much of a failed helper's output an error quotes (its end).
-const HELPER_OUTPUT_SHOWN: usize = 4 << 10;
 
 /// One registry's credentials: the fields of the auth JSON the daemon reads from
 /// `X-Registry-Auth` (and `POST /auth` takes). Empty fields are left out of the JSON; all
@@ -571,7 +571,10 @@ impl DockerConfig {
         text.push(b'\n');
         // Follow a symbolic link: the file it points to is replaced, not the link.
         let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        let tmp = target.with_file_name(format!(".config.json.{}.tmp", std::process::id()));
+        // A name of this save's own: other clients of this process may save at the same time.
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = target.with_file_name(format!(".config.json.{}.{n}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
             use std::os::unix::fs::OpenOptionsExt;
             let mut f = std::fs::OpenOptions::new()
@@ -613,312 +616,5 @@ fn decode_auth(auth: &str) -> std::result::Result<(String, String), String> {
     }
 }
 
-/// A helper's failure: its "credentials not found" answer, or an error.
-enum HelperFailure {
-    NotFound,
-    Error(Error),
-}
-
-impl From<HelperFailure> for Error {
-    fn from(f: HelperFailure) -> Error {
-        match f {
-            HelperFailure::Error(e) => e,
-            HelperFailure::NotFound => Error::Credentials {
-                registry: String::new(),
-                message: "credentials not found".into(),
-            },
-        }
-    }
-}
-
-/// Does this output say "credentials not found"? The reference helpers print exactly
-/// `credentials not found in native keychain`; others word it their own way (a capital, no
-/// keychain, a trailing period): the phrase is what counts.
-fn says_not_found(output: &[u8]) -> bool {
-    String::from_utf8_lossy(output)
-        .to_ascii_lowercase()
-        .contains("credentials not found")
-}
-
-/// `get`: the credentials of `key`, `None` for "not found" (the reference helpers' exit 1 with
-/// the message, or an answer with neither user nor secret).
-fn helper_get(helper: &str, key: &str) -> Result<Option<RegistryAuth>> {
-    let out = match run_helper(helper, "get", key, key.as_bytes()) {
-        Ok(out) => out,
-        Err(HelperFailure::NotFound) => return Ok(None),
-        Err(HelperFailure::Error(e)) => return Err(e),
-    };
-    if out.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    let v: Value = serde_json::from_slice(&out).map_err(|e| {
-        cred_error(
-            key,
-            format!("{HELPER_PREFIX}{helper} get: the answer is not JSON ({e})"),
-        )
-    })?;
-    let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    let (user, secret) = (field("Username"), field("Secret"));
-    if user.is_empty() && secret.is_empty() {
-        return Ok(None);
-    }
-    let mut auth = RegistryAuth {
-        server_address: key.to_owned(),
-        ..RegistryAuth::default()
-    };
-    if user == TOKEN_USERNAME {
-        auth.identity_token = secret;
-    } else {
-        auth.username = user;
-        auth.password = secret;
-    }
-    Ok(Some(auth))
-}
-
-/// Runs `docker-credential-HELPER ACTION` with `input` on its stdin; its stdout (at most
-/// [`MAX_HELPER_OUTPUT`] bytes) on success.
-fn run_helper(
-    helper: &str,
-    action: &str,
-    key: &str,
-    input: &[u8],
-) -> std::result::Result<Vec<u8>, HelperFailure> {
-    let fail = |m: String| HelperFailure::Error(cred_error(key, m));
-    if helper.trim().is_empty() || helper.contains(['/', '\0']) {
-        return Err(fail(format!(
-            "credential helper name {} refused (empty, or holds a / or NUL)",
-            shown(helper)
-        )));
-    }
-    let program = format!("{HELPER_PREFIX}{helper}");
-    let mut child = Command::new(&program)
-        .arg(action)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                fail(format!(
-                    "credential helper {program} not found on PATH (named by credsStore or credHelpers)"
-                ))
-            } else {
-                fail(format!("running {program} {action}: {e}"))
-            }
-        })?;
-    // stderr in its own thread, so that a chatty helper cannot block on a full pipe.
-    let stderr = child.stderr.take().map(|mut e| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = e.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                if buf.len() > 2 * HELPER_OUTPUT_SHOWN {
-                    buf.drain(..buf.len() - HELPER_OUTPUT_SHOWN);
-                }
-            }
-            buf
-        })
-    });
-    if let Some(mut stdin) = child.stdin.take() {
-        // A helper may exit without reading (a broken pipe is then not our error to report).
-        let _ = stdin.write_all(input);
-    }
-    let mut out = Vec::new();
-    let read = child
-        .stdout
-        .take()
-        .map(|o| o.take(MAX_HELPER_OUTPUT as u64 + 1).read_to_end(&mut out));
-    if out.len() > MAX_HELPER_OUTPUT {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(fail(format!(
-            "{program} {action}: its answer is larger than {MAX_HELPER_OUTPUT} bytes"
-        )));
-    }
-    let status = child
-        .wait()
-        .map_err(|e| fail(format!("waiting for {program} {action}: {e}")))?;
-    let err_out = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    if let Some(Err(e)) = read {
-        return Err(fail(format!(
-            "reading the answer of {program} {action}: {e}"
-        )));
-    }
-    if status.success() {
-        return Ok(out);
-    }
-    if says_not_found(&out) || says_not_found(&err_out) {
-        return Err(HelperFailure::NotFound);
-    }
-    let mut text = String::from_utf8_lossy(&out).trim().to_owned();
-    let err_text = String::from_utf8_lossy(&err_out).trim().to_owned();
-    if !err_text.is_empty() {
-        if !text.is_empty() {
-            text.push_str("; ");
-        }
-        text.push_str(&err_text);
-    }
-    if text.len() > HELPER_OUTPUT_SHOWN {
-        let mut cut = text.len() - HELPER_OUTPUT_SHOWN;
-        while !text.is_char_boundary(cut) {
-            cut += 1;
-        }
-        text = format!("…{}", &text[cut..]);
-    }
-    Err(fail(format!(
-        "{program} {action} failed ({status}): {text}"
-    )))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hub_and_other_keys() {
-        for hub in [
-            "docker.io",
-            "index.docker.io",
-            "https://index.docker.io/v1/",
-            "http://index.docker.io",
-            "",
-        ] {
-            assert_eq!(registry_key(hub), DOCKER_HUB, "{hub}");
-        }
-        assert_eq!(registry_key("registry.example:443"), "registry.example:443");
-        assert_eq!(
-            registry_key("https://registry.example/v2/"),
-            "registry.example"
-        );
-        assert_eq!(registry_key("ghcr.io"), "ghcr.io");
-    }
-
-    #[test]
-    fn image_registries() {
-        assert_eq!(registry_of_image("busybox:latest"), DOCKER_HUB);
-        assert_eq!(registry_of_image("docker.io/library/busybox"), DOCKER_HUB);
-        assert_eq!(
-            registry_of_image("index.docker.io/library/busybox"),
-            DOCKER_HUB
-        );
-        assert_eq!(registry_of_image("team/app@sha256:abc"), DOCKER_HUB);
-        assert_eq!(registry_of_image("ghcr.io/o/app:1"), "ghcr.io");
-        assert_eq!(registry_of_image("Registry/app"), "Registry");
-        assert_eq!(registry_of_image("localhost:5000/app"), "localhost:5000");
-    }
-
-    #[test]
-    fn header_is_padded_base64url_of_the_non_empty_fields() {
-        let auth = RegistryAuth::basic("me", "p?>?", "127.0.0.1:5000");
-        let value = auth.header_value();
-        assert_eq!(value.len() % 4, 0);
-        assert!(!value.contains(['+', '/']));
-        let json = value.replace('-', "+").replace('_', "/");
-        let decoded: Value =
-            serde_json::from_slice(&base64::decode_standard(&json).unwrap()).unwrap();
-        assert_eq!(
-            decoded,
-            serde_json::json!({"username": "me", "password": "p?>?", "serveraddress": "127.0.0.1:5000"})
-        );
-        assert!(
-            !format!("{auth:?}").contains("p?>?"),
-            "Debug hides the password"
-        );
-    }
-
-    #[test]
-    fn auth_field_decoding() {
-        let enc = base64::encode_standard(b"user:pa:ss");
-        assert_eq!(decode_auth(&enc).unwrap(), ("user".into(), "pa:ss".into()));
-        assert!(decode_auth(&base64::encode_standard(b"nocolon")).is_err());
-        assert!(decode_auth(&base64::encode_standard(b":pw")).is_err());
-        assert!(decode_auth("%%%").is_err());
-    }
-
-    #[test]
-    fn not_found_wordings() {
-        assert!(says_not_found(
-            b"credentials not found in native keychain\n"
-        ));
-        assert!(says_not_found(b"Credentials not found."));
-        assert!(!says_not_found(b"permission denied"));
-    }
-
-    fn with_doc(doc: Value) -> DockerConfig {
-        DockerConfig {
-            path: None,
-            doc: doc.as_object().unwrap().clone(),
-            env: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn helper_choice_skips_empty_names() {
-        let c = with_doc(serde_json::json!({
-            "credsStore": "",
-            "credHelpers": {"a.example": "x", "b.example": ""}
-        }));
-        assert_eq!(c.helper("a.example"), Some("x"));
-        assert_eq!(c.helper("b.example"), None);
-        assert_eq!(c.helper("c.example"), None);
-        let c =
-            with_doc(serde_json::json!({"credsStore": "pass", "credHelpers": {"a.example": "x"}}));
-        assert_eq!(c.helper("c.example"), Some("pass"));
-        assert_eq!(c.helper("https://a.example/v1/"), Some("x"));
-    }
-
-    #[test]
-    fn file_auths_by_key_and_by_legacy_url() {
-        let c = with_doc(serde_json::json!({"auths": {
-            "https://legacy.example/v1/": {"auth": base64::encode_standard(b"u:p")},
-            "https://index.docker.io/v1/": {"identitytoken": "tok"},
-            "empty.example": {}
-        }}));
-        let legacy = c.get("legacy.example").unwrap().unwrap();
-        assert_eq!(
-            (legacy.username.as_str(), legacy.password.as_str()),
-            ("u", "p")
-        );
-        assert_eq!(legacy.server_address, "legacy.example");
-        let hub = c.get("docker.io").unwrap().unwrap();
-        assert_eq!(hub.identity_token, "tok");
-        assert_eq!(c.get("empty.example").unwrap(), None);
-        assert_eq!(c.get("other.example").unwrap(), None);
-    }
-
-    #[test]
-    fn auth_config_env_wins_and_is_checked() {
-        let file = with_doc(serde_json::json!({"auths": {
-            "r.example": {"auth": base64::encode_standard(b"file:1")}
-        }}));
-        let env = format!(
-            r#"{{"auths": {{"r.example": {{"auth": "{}"}}}}}}"#,
-            base64::encode_standard(b"env:2")
-        );
-        let c = file.clone().with_auth_config(&env).unwrap();
-        assert_eq!(c.get("r.example").unwrap().unwrap().username, "env");
-        assert!(file
-            .clone()
-            .with_auth_config(r#"{"auths": {"r.example": {}}}"#)
-            .is_err());
-        assert!(file.clone().with_auth_config("not json").is_err());
-        let other = file.with_auth_config(r#"{"auths": {}}"#).unwrap();
-        assert_eq!(other.get("r.example").unwrap().unwrap().username, "file");
-    }
-
-    #[test]
-    fn refused_helper_names_are_never_run() {
-        for bad in ["", " ", "../x", "a/b"] {
-            match run_helper(bad, "get", "r", b"r") {
-                Err(HelperFailure::Error(Error::Credentials { message, .. })) => {
-                    assert!(message.contains("refused"), "{message}")
-                }
-                _ => panic!("{bad:?} was not refused"),
-            }
-        }
-    }
-}
+mod tests;
