@@ -144,3 +144,53 @@ fn refused_helper_names_are_never_run() {
         }
     }
 }
+
+/// `from_env` reads `$DOCKER_CONFIG/config.json` and layers `DOCKER_AUTH_CONFIG` over it. The one
+/// test of this crate that changes the environment (no other reads these variables).
+#[test]
+fn from_env_reads_docker_config_and_docker_auth_config() {
+    let dir = std::env::temp_dir().join(format!("docksock-from-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::json!({"auths": {
+            "a.example": {"auth": base64::encode_standard(b"file:1")},
+            "b.example": {"auth": base64::encode_standard(b"file:2")}
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let saved = (
+        std::env::var_os("DOCKER_CONFIG"),
+        std::env::var_os("DOCKER_AUTH_CONFIG"),
+    );
+    std::env::set_var("DOCKER_CONFIG", &dir);
+    std::env::set_var(
+        "DOCKER_AUTH_CONFIG",
+        format!(
+            r#"{{"auths": {{"a.example": {{"auth": "{}"}}}}}}"#,
+            base64::encode_standard(b"env:3")
+        ),
+    );
+    let config = DockerConfig::from_env();
+    std::env::set_var("DOCKER_AUTH_CONFIG", "{not json");
+    let broken = DockerConfig::from_env();
+    for (k, v) in [("DOCKER_CONFIG", saved.0), ("DOCKER_AUTH_CONFIG", saved.1)] {
+        match v {
+            Some(v) => std::env::set_var(k, v),
+            None => std::env::remove_var(k),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let config = config.unwrap();
+    assert_eq!(config.path(), Some(dir.join("config.json").as_path()));
+    let a = config.get("a.example").unwrap().unwrap();
+    assert_eq!((a.username.as_str(), a.password.as_str()), ("env", "3"));
+    let b = config.get("b.example").unwrap().unwrap();
+    assert_eq!((b.username.as_str(), b.password.as_str()), ("file", "2"));
+    assert!(
+        matches!(broken, Err(Error::Credentials { .. })),
+        "{broken:?}"
+    );
+}
