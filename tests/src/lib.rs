@@ -3,6 +3,8 @@
 //! * [`fault_server`] — a scripted Unix-socket server for faults a daemon won't produce.
 //! * [`mio_rig`] — one mio connection in its own poll loop, with an output log.
 //! * [`tar`] — a tiny ustar writer and a generated 1 GiB-capable tar stream.
+//! * [`registry`] — the test registry beside the engine, private `DOCKER_CONFIG`s and
+//!   credential helpers written by the test.
 //! * [`daemon`] — a client for the real dockerd, or a loud skip (a failure in CI).
 //! * [`swarm_daemon`] — the same for the daemon of the Swarm-mode tests (a daemon of their own).
 //! * [`busybox_image`] — the test image, imported through the client's own import call.
@@ -15,6 +17,7 @@
 
 pub mod fault_server;
 pub mod mio_rig;
+pub mod registry;
 pub mod tar;
 
 use std::io::Write;
