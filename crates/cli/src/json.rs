@@ -1,5 +1,5 @@
 //! JSON as the daemon sent it: objects keep their field order, numbers their spelling. Printed
-//! the way the `docker` CLI prints (Go's encoder: `<`, `>`, `&` escaped; `json.Indent`).
+//! the way the `docker` CLI prints (Go's encoder with HTML escaping off; four-space indent).
 
 use std::fmt::Write as _;
 
@@ -93,21 +93,23 @@ impl Json {
         match self {
             Json::Null => false,
             Json::Bool(b) => *b,
-            Json::Num(n) => n.parse::<f64>().map_or(true, |f| f != 0.0),
+            Json::Num(n) => n.parse::<f64>().is_ok_and(|f| f != 0.0) || n.parse::<f64>().is_err(),
             Json::Str(s) => !s.is_empty(),
             Json::Arr(a) => !a.is_empty(),
             Json::Obj(o) => !o.is_empty(),
         }
     }
 
-    /// Compact JSON, escaped as Go's encoder does.
+    /// Compact JSON, as docker's template function `json` writes it (Go's encoder without
+    /// HTML escaping).
     pub(crate) fn to_compact(&self) -> String {
         let mut out = String::new();
         self.write(&mut out, None, 0);
         out
     }
 
-    /// JSON indented by `indent` per level (Go's `json.Indent`).
+    /// JSON indented by `indent` per level, as `docker inspect` prints it (no HTML escaping
+    /// either).
     pub(crate) fn to_indented(&self, indent: &str) -> String {
         let mut out = String::new();
         self.write(&mut out, Some(indent), 0);
@@ -163,7 +165,8 @@ impl Json {
     }
 }
 
-/// A JSON string literal, escaped as Go's `encoding/json` does (HTML-safe).
+/// A JSON string literal, escaped as Go's `encoding/json` does with HTML escaping off (as
+/// docker's CLI sets it).
 pub(crate) fn quote(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -173,7 +176,7 @@ pub(crate) fn quote(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+            '\u{2028}' | '\u{2029}' => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c if (c as u32) < 0x20 => {
@@ -383,13 +386,10 @@ mod tests {
     #[test]
     fn keeps_order_and_number_spelling() {
         let v = Json::parse(br#"{"b":1.50,"a":[true,null,"x<y"],"c":{}}"#).unwrap();
-        assert_eq!(
-            v.to_compact(),
-            r#"{"b":1.50,"a":[true,null,"x\u003cy"],"c":{}}"#
-        );
+        assert_eq!(v.to_compact(), r#"{"b":1.50,"a":[true,null,"x<y"],"c":{}}"#);
         assert_eq!(
             v.to_indented("    "),
-            "{\n    \"b\": 1.50,\n    \"a\": [\n        true,\n        null,\n        \"x\\u003cy\"\n    ],\n    \"c\": {}\n}"
+            "{\n    \"b\": 1.50,\n    \"a\": [\n        true,\n        null,\n        \"x<y\"\n    ],\n    \"c\": {}\n}"
         );
     }
 

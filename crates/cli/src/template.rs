@@ -926,7 +926,7 @@ mod tests {
         assert_eq!(run("{{ .State.Pid }}/{{.State.Running}}", DOC), "42/true");
         assert_eq!(
             run("{{json .Config.Labels}}", DOC),
-            r#"{"z":"1","a":"\u003c2\u003e"}"#
+            r#"{"z":"1","a":"<2>"}"#
         );
         assert_eq!(run("{{.Config.Labels}}", DOC), "map[a:<2> z:1]");
         assert_eq!(run("{{.Config.Env}}", DOC), "[A=1 B=2]");

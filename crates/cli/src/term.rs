@@ -40,9 +40,9 @@ fn make_raw() -> Result<(), Failure> {
     let saved = termios::tcgetattr(fd.as_fd())
         .map_err(|e| Failure::Msg(format!("reading the terminal's settings: {e}")))?;
     let mut raw = saved.clone();
+    // As docker's: no echo, no line editing, no signals from keys, no output processing (the
+    // container's TTY already turns `\n` into `\r\n`).
     raw.make_raw();
-    // Output post-processing stays on, as docker leaves it (`\n` still returns the carriage).
-    raw.output_modes |= termios::OutputModes::OPOST;
     if let Ok(mut slot) = SAVED.lock() {
         *slot = Some(saved);
     }
@@ -61,7 +61,8 @@ pub(crate) fn restore() {
 /// Restores the terminal and ends the process with `code`.
 pub(crate) fn exit(code: i32) -> ! {
     restore();
-    let _ = std::io::stdout().flush();
+    // No flush of stdout here: the output side may hold its lock, blocked in a read. Output
+    // is written through unbuffered, so nothing is pending.
     std::process::exit(code)
 }
 
@@ -162,7 +163,9 @@ pub(crate) fn session(stream: Hijacked, s: Session) -> Result<Ended, Failure> {
     } else {
         writer.close()?;
     }
-    let mut stdout = std::io::stdout().lock();
+    // Stdout is locked for each write only: the detach path ends the process from the stdin
+    // thread, and must not wait for a lock held across a blocking read.
+    let stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
     let written = |r: std::io::Result<()>| crate::out::check(r);
     if s.tty {
@@ -175,7 +178,8 @@ pub(crate) fn session(stream: Hijacked, s: Session) -> Result<Ended, Failure> {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(docksock::Error::from_io("reading the output", e).into()),
             };
-            written(stdout.write_all(&buf[..n]).and_then(|()| stdout.flush()))?;
+            let mut out = stdout.lock();
+            written(out.write_all(&buf[..n]).and_then(|()| out.flush()))?;
         }
     } else {
         let mut demux = reader.demux_as(mode);
@@ -183,7 +187,8 @@ pub(crate) fn session(stream: Hijacked, s: Session) -> Result<Ended, Failure> {
             if kind == StreamKind::Stderr {
                 written(stderr.write_all(data))?;
             } else {
-                written(stdout.write_all(data).and_then(|()| stdout.flush()))?;
+                let mut out = stdout.lock();
+                written(out.write_all(data).and_then(|()| out.flush()))?;
             }
         }
     }

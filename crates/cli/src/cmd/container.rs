@@ -182,14 +182,13 @@ pub(crate) fn ps_row(c: &Json, trunc: bool) -> Json {
         .map(|(k, _)| k.as_str())
         .collect();
     networks.sort_unstable();
-    let size = match (c.get("SizeRw").f64(), c.get("SizeRootFs").f64()) {
-        (Some(rw), Some(root)) if root > 0.0 => format!(
-            "{} (virtual {})",
-            fmt::human_size_prec(rw, 3),
-            fmt::human_size_prec(root, 3)
-        ),
-        (Some(rw), _) => fmt::human_size_prec(rw, 3),
-        _ => "0B".to_owned(),
+    // docker's: the writable layer's size, and the whole when known (both 0 when absent).
+    let rw = fmt::human_size_prec(c.get("SizeRw").f64().unwrap_or(0.0), 3);
+    let root = c.get("SizeRootFs").f64().unwrap_or(0.0);
+    let size = if root > 0.0 {
+        format!("{rw} (virtual {})", fmt::human_size_prec(root, 3))
+    } else {
+        rw
     };
     obj(vec![
         ("Command", command),
@@ -215,58 +214,71 @@ pub(crate) fn familiar(image: &str) -> &str {
     image.strip_prefix("library/").unwrap_or(image)
 }
 
-/// docker's PORTS column: `0.0.0.0:8080->80/tcp, 443/tcp`, ranges of consecutive ports
-/// with the same address and protocol merged (`0.0.0.0:8000-8001->80-81/tcp`).
+/// docker's PORTS column (its `DisplayablePorts`): sorted by container port, address, host
+/// port, protocol; ports published on the same number on one address, or not published, are
+/// merged into ranges (`80-81/tcp`, `0.0.0.0:80-81->80-81/tcp`); others listed one by one
+/// (`127.0.0.1:8080->80/tcp`).
 pub(crate) fn ports(list: &Json) -> String {
-    let mut ports: Vec<(String, i64, i64, String)> = list
+    let mut ports: Vec<(i64, String, i64, String)> = list
         .items()
         .iter()
         .map(|p| {
             (
+                p.get("PrivatePort").i64().unwrap_or(0),
                 p.get("IP").str().to_owned(),
                 p.get("PublicPort").i64().unwrap_or(0),
-                p.get("PrivatePort").i64().unwrap_or(0),
                 p.get("Type").str().to_owned(),
             )
         })
         .collect();
-    ports.sort_by(|a, b| (a.2, &a.3, &a.0, a.1).cmp(&(b.2, &b.3, &b.0, b.1)));
-    ports.dedup();
-    // Merge runs: (ip, first public, last public, first private, last private, proto).
-    let mut runs: Vec<(String, i64, i64, i64, i64, String)> = Vec::new();
-    for (ip, public, private, proto) in ports {
-        if let Some(last) = runs.iter_mut().rev().find(|r| r.0 == ip && r.5 == proto) {
-            let public_next = public == 0 && last.1 == 0 || public == last.2 + 1;
-            if private == last.4 + 1 && public_next {
-                last.2 = public;
-                last.4 = private;
-                continue;
-            }
-        }
-        runs.push((ip, public, public, private, private, proto));
-    }
-    let range = |a: i64, b: i64| {
-        if a == b {
-            a.to_string()
+    ports.sort();
+    let join_host = |ip: &str, port: &str| {
+        if ip.contains(':') {
+            format!("[{ip}]:{port}")
         } else {
-            format!("{a}-{b}")
+            format!("{ip}:{port}")
         }
     };
-    runs.iter()
-        .map(|(ip, p0, p1, c0, c1, proto)| {
-            if ip.is_empty() {
-                format!("{}/{proto}", range(*c0, *c1))
-            } else {
-                let host = if ip.contains(':') {
-                    format!("[{ip}]")
-                } else {
-                    ip.clone()
-                };
-                format!("{host}:{}->{}/{proto}", range(*p0, *p1), range(*c0, *c1))
+    let form = |(ip, proto): &(String, String), first: i64, last: i64| {
+        let mut group = first.to_string();
+        if first != last {
+            group = format!("{group}-{last}");
+        }
+        if !ip.is_empty() {
+            group = format!("{}->{group}", join_host(ip, &group));
+        }
+        format!("{group}/{proto}")
+    };
+    let mut result = Vec::new();
+    // (ip, proto) → (first, last), in the order the keys were first seen.
+    let mut groups: Vec<((String, String), i64, i64)> = Vec::new();
+    for (private, ip, public, proto) in ports {
+        let key = if ip.is_empty() {
+            (String::new(), proto.clone())
+        } else {
+            if public != private {
+                result.push(format!(
+                    "{}->{private}/{proto}",
+                    join_host(&ip, &public.to_string())
+                ));
+                continue;
             }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+            (ip.clone(), proto.clone())
+        };
+        match groups.iter_mut().find(|g| g.0 == key) {
+            None => groups.push((key, private, private)),
+            Some(g) if private == g.2 + 1 => g.2 = private,
+            Some(g) => {
+                result.push(form(&g.0, g.1, g.2));
+                g.1 = private;
+                g.2 = private;
+            }
+        }
+    }
+    for (key, first, last) in &groups {
+        result.push(form(key, *first, *last));
+    }
+    result.join(", ")
 }
 
 static LOGS: Spec = Spec {
@@ -949,4 +961,39 @@ static EXPORT: Spec = Spec {
 fn export(client: &Client, a: &Args) -> Result<(), Failure> {
     let body = client.export_container(&a.pos[0])?;
     super::image::copy_out(body, a.get("output"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(json: &str) -> String {
+        ports(&Json::parse(json.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn ports_like_docker() {
+        assert_eq!(p("[]"), "");
+        assert_eq!(
+            p(
+                r#"[{"PrivatePort":81,"Type":"tcp"},{"PrivatePort":80,"Type":"tcp"},{"PrivatePort":53,"Type":"udp"}]"#
+            ),
+            "53/udp, 80-81/tcp"
+        );
+        assert_eq!(
+            p(
+                r#"[{"IP":"127.0.0.1","PrivatePort":80,"PublicPort":18090,"Type":"tcp"},
+                 {"IP":"127.0.0.1","PrivatePort":81,"PublicPort":18091,"Type":"tcp"}]"#
+            ),
+            "127.0.0.1:18090->80/tcp, 127.0.0.1:18091->81/tcp"
+        );
+        assert_eq!(
+            p(
+                r#"[{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":80,"Type":"tcp"},
+                 {"IP":"0.0.0.0","PrivatePort":81,"PublicPort":81,"Type":"tcp"},
+                 {"IP":"::","PrivatePort":80,"PublicPort":8080,"Type":"tcp"}]"#
+            ),
+            "[::]:8080->80/tcp, 0.0.0.0:80-81->80-81/tcp"
+        );
+    }
 }

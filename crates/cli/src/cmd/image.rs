@@ -81,14 +81,10 @@ fn images_cmd(client: &Client, a: &Args) -> Result<(), Failure> {
         .collect();
     if a.on("quiet") {
         let mut text = String::new();
-        let mut seen = Vec::new();
+        // One line a row, as docker's (an image with two tags shows twice).
         for r in &rows {
-            let id = r.get("ID").str();
-            if !seen.contains(&id) {
-                seen.push(id);
-                text.push_str(id);
-                text.push('\n');
-            }
+            text.push_str(r.get("ID").str());
+            text.push('\n');
         }
         return out::print(&text);
     }

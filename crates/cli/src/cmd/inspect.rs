@@ -73,13 +73,10 @@ fn inspect_as(
     match client.run(call) {
         Ok(resp) => Ok(Some(json_of(resp)?)),
         Err(e) if is_not_found(&e) => Ok(None),
-        // An image reference the daemon cannot parse is no image.
-        Err(docksock::Error::InvalidArgument { .. })
-        | Err(docksock::Error::Api { status: 400, .. })
-            if kind != "container" =>
-        {
-            Ok(None)
-        }
+        // A name that cannot be an object of this kind (`repo/name` as a container id) is
+        // not one; a reference the daemon cannot parse is no image.
+        Err(docksock::Error::InvalidArgument { .. }) => Ok(None),
+        Err(docksock::Error::Api { status: 400, .. }) if kind != "container" => Ok(None),
         Err(e) => Err(e.into()),
     }
 }

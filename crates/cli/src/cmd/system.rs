@@ -309,8 +309,10 @@ fn events(client: &Client, a: &Args) -> Result<(), Failure> {
         buf.extend_from_slice(&chunk[..n]);
         while let Some(end) = message_end(&buf) {
             let raw: Vec<u8> = buf.drain(..end).collect();
-            let text = raw.trim_ascii();
-            let text = text.strip_prefix(b"\x1e").unwrap_or(text);
+            // Whitespace and json-seq's RS between messages.
+            let skip = |b: &u8| b.is_ascii_whitespace() || *b == 0x1e;
+            let start = raw.iter().position(|b| !skip(b)).unwrap_or(raw.len());
+            let text = &raw[start..];
             if text.is_empty() {
                 continue;
             }
