@@ -75,8 +75,74 @@ impl Drop for RawGuard {
     }
 }
 
-/// The detach sequence: ctrl-p ctrl-q.
-const DETACH: [u8; 2] = [0x10, 0x11];
+/// docker's default detach sequence: ctrl-p ctrl-q.
+const DETACH: &[u8] = &[0x10, 0x11];
+
+/// Parses docker's `--detach-keys` (`ctrl-p,ctrl-q`, `ctrl-a,x`): `ctrl-@` … `ctrl-_` and
+/// single characters, comma-separated.
+pub(crate) fn parse_detach_keys(spec: &str) -> Result<Vec<u8>, String> {
+    let mut keys = Vec::new();
+    for key in spec.split(',') {
+        let b = key.as_bytes();
+        match b {
+            [c] => keys.push(*c),
+            [b'c', b't', b'r', b'l', b'-', c] => {
+                let c = c.to_ascii_lowercase();
+                keys.push(match c {
+                    b'a'..=b'z' => c - b'a' + 1,
+                    b'@' => 0,
+                    b'[' => 27,
+                    b'\\' => 28,
+                    b']' => 29,
+                    b'^' => 30,
+                    b'_' => 31,
+                    _ => return Err(format!("invalid detach key {key:?}")),
+                });
+            }
+            _ => return Err(format!("invalid detach keys {spec:?}: unknown key {key:?}")),
+        }
+    }
+    Ok(keys)
+}
+
+/// Finds the detach sequence in typed input: passes everything else on, holding back a prefix
+/// of the sequence until the next bytes tell.
+struct DetachWatch {
+    keys: Vec<u8>,
+    /// How many bytes of `keys` were typed last.
+    matched: usize,
+}
+
+impl DetachWatch {
+    /// Appends what to send of `data` to `send`; true when the sequence was typed.
+    fn feed(&mut self, data: &[u8], send: &mut Vec<u8>) -> bool {
+        for &b in data {
+            if self.keys.is_empty() {
+                send.push(b);
+                continue;
+            }
+            if b == self.keys[self.matched] {
+                self.matched += 1;
+                if self.matched == self.keys.len() {
+                    return true;
+                }
+                continue;
+            }
+            // Not the sequence: what was held goes out, and this byte may start it anew.
+            send.extend_from_slice(&self.keys[..self.matched]);
+            self.matched = 0;
+            if b == self.keys[0] {
+                self.matched = 1;
+                if self.keys.len() == 1 {
+                    return true;
+                }
+            } else {
+                send.push(b);
+            }
+        }
+        false
+    }
+}
 
 /// How an interactive session is run.
 pub(crate) struct Session {
@@ -86,6 +152,8 @@ pub(crate) struct Session {
     pub(crate) stdin: bool,
     /// Called with (rows, columns) at the start and on each window change, for a TTY.
     pub(crate) resize: Option<Box<dyn Fn(u32, u32) + Send>>,
+    /// The detach sequence (`--detach-keys`), docker's ctrl-p ctrl-q when `None`.
+    pub(crate) detach_keys: Option<Vec<u8>>,
 }
 
 /// How a session ended.
@@ -121,10 +189,14 @@ pub(crate) fn session(stream: Hijacked, s: Session) -> Result<Ended, Failure> {
     let (detach_tx, detach_rx) = std::sync::mpsc::channel::<()>();
     if s.stdin {
         let watch_keys = raw;
+        let mut watch = DetachWatch {
+            keys: s.detach_keys.unwrap_or_else(|| DETACH.to_vec()),
+            matched: 0,
+        };
         std::thread::spawn(move || {
             let mut stdin = std::io::stdin();
             let mut buf = vec![0u8; 32 * 1024];
-            let mut held = false; // a ctrl-p waiting for the next byte
+            let mut send = Vec::with_capacity(buf.len() + 8);
             loop {
                 let n = match stdin.read(&mut buf) {
                     Ok(0) | Err(_) => break,
@@ -137,22 +209,11 @@ pub(crate) fn session(stream: Hijacked, s: Session) -> Result<Ended, Failure> {
                     }
                     continue;
                 }
-                let mut send = Vec::with_capacity(n + 1);
-                for &b in data {
-                    if held {
-                        held = false;
-                        if b == DETACH[1] {
-                            let _ = detach_tx.send(());
-                            // The output side may be blocked in a read: end the process here.
-                            exit(0);
-                        }
-                        send.push(DETACH[0]);
-                    }
-                    if b == DETACH[0] {
-                        held = true;
-                    } else {
-                        send.push(b);
-                    }
+                send.clear();
+                if watch.feed(data, &mut send) {
+                    let _ = detach_tx.send(());
+                    // The output side may be blocked in a read: end the process here.
+                    exit(0);
                 }
                 if !send.is_empty() && writer.write_stdin(&send).is_err() {
                     return;
@@ -217,4 +278,39 @@ fn watch_signals(resize: Box<dyn Fn(u32, u32) + Send>) -> Result<(), Failure> {
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(keys: &[u8], inputs: &[&[u8]]) -> (Vec<u8>, bool) {
+        let mut w = DetachWatch {
+            keys: keys.to_vec(),
+            matched: 0,
+        };
+        let mut sent = Vec::new();
+        for i in inputs {
+            if w.feed(i, &mut sent) {
+                return (sent, true);
+            }
+        }
+        (sent, false)
+    }
+
+    #[test]
+    fn detach_sequence_split_or_not() {
+        assert_eq!(run(DETACH, &[b"ab\x10\x11"]), (b"ab".to_vec(), true));
+        assert_eq!(run(DETACH, &[b"a\x10", b"\x11"]), (b"a".to_vec(), true));
+        assert_eq!(run(DETACH, &[b"\x10\x10\x11"]), (b"\x10".to_vec(), true));
+        assert_eq!(run(DETACH, &[b"\x10x\x11"]), (b"\x10x\x11".to_vec(), false));
+        assert_eq!(run(b"", &[b"\x10\x11"]), (b"\x10\x11".to_vec(), false));
+        assert_eq!(parse_detach_keys("ctrl-p,ctrl-q").unwrap(), DETACH);
+        assert_eq!(
+            parse_detach_keys("ctrl-a,x,ctrl-\\").unwrap(),
+            [1, b'x', 28]
+        );
+        assert!(parse_detach_keys("ctrl-").is_err());
+        assert!(parse_detach_keys("alt-x").is_err());
+    }
 }

@@ -363,6 +363,9 @@ fn start(client: &Client, a: &Args) -> Result<(), Failure> {
                 stdout: true,
                 stderr: true,
                 tty: Some(tty),
+                // The daemon watches for the same keys (they never reach it: they are
+                // caught here), so that its default ones pass through.
+                detach_keys: Some(a.get("detach-keys").unwrap_or("ctrl-p,ctrl-q").to_owned()),
                 ..Default::default()
             },
         )?;
@@ -374,6 +377,7 @@ fn start(client: &Client, a: &Args) -> Result<(), Failure> {
                 tty,
                 stdin,
                 resize: tty.then(|| resizer(client, id)),
+                detach_keys: detach_keys(a)?,
             },
         )?;
         if ended == term::Ended::Detached {
@@ -414,6 +418,14 @@ pub(crate) fn exit_with(code: i64) -> Result<(), Failure> {
     } else {
         Err(Failure::Exit((code & 0xff) as u8))
     }
+}
+
+/// `--detach-keys`, parsed (docker's default when not given).
+pub(crate) fn detach_keys(a: &Args) -> Result<Option<Vec<u8>>, Failure> {
+    a.get("detach-keys")
+        .map(term::parse_detach_keys)
+        .transpose()
+        .map_err(|e| crate::args::Usage(e).into())
 }
 
 /// Resizes a container's TTY.
@@ -675,7 +687,15 @@ static ATTACH: Spec = Spec {
     name: "attach",
     usage: "CONTAINER",
     about: "Attach local standard input, output, and error streams to a running container",
-    flags: &[switch(None, "no-stdin", "Do not attach STDIN")],
+    flags: &[
+        opt(
+            None,
+            "detach-keys",
+            "string",
+            "Override the key sequence for detaching a container",
+        ),
+        switch(None, "no-stdin", "Do not attach STDIN"),
+    ],
     min: 1,
     max: 1,
     stop_at_positional: false,
@@ -702,6 +722,7 @@ fn attach(client: &Client, a: &Args) -> Result<(), Failure> {
             stdout: true,
             stderr: true,
             tty: Some(tty),
+            detach_keys: Some(a.get("detach-keys").unwrap_or("ctrl-p,ctrl-q").to_owned()),
             ..Default::default()
         },
     )?;
@@ -711,6 +732,7 @@ fn attach(client: &Client, a: &Args) -> Result<(), Failure> {
             tty,
             stdin,
             resize: tty.then(|| resizer(client, id)),
+            detach_keys: detach_keys(a)?,
         },
     )?;
     if ended == term::Ended::Detached {

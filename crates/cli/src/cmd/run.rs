@@ -6,7 +6,7 @@ use docksock::api::containers;
 use docksock::{AttachOptions, Client, RemoveContainerOptions, WaitOptions};
 use serde_json::{json, Map, Value};
 
-use super::container::{exit_with, resizer, wait_code};
+use super::container::{detach_keys, exit_with, resizer, wait_code};
 use super::{daemon_message, Handler};
 use crate::args::{opt, switch, Args, Flag, Spec, Usage};
 use crate::out;
@@ -418,6 +418,7 @@ pub(crate) fn start_failure_code(e: &docksock::Error) -> u8 {
 }
 
 fn run(client: &Client, a: &Args) -> Result<(), Failure> {
+    let keys = detach_keys(a)?;
     let detach = a.on("detach");
     let (tty, interactive) = (a.on("tty"), a.on("interactive"));
     if tty && interactive && !detach && !term::stdin_is_tty() {
@@ -455,7 +456,8 @@ fn run(client: &Client, a: &Args) -> Result<(), Failure> {
                 stdout: true,
                 stderr: true,
                 tty: Some(tty),
-                detach_keys: a.get("detach-keys").map(str::to_owned),
+                // The daemon watches for the same keys (caught here before they reach it).
+                detach_keys: Some(a.get("detach-keys").unwrap_or("ctrl-p,ctrl-q").to_owned()),
                 ..Default::default()
             },
         )
@@ -481,6 +483,7 @@ fn run(client: &Client, a: &Args) -> Result<(), Failure> {
             tty,
             stdin: interactive,
             resize: tty.then(|| resizer(client, &id)),
+            detach_keys: keys,
         },
     )?;
     if ended == term::Ended::Detached {
@@ -542,6 +545,7 @@ static EXEC: Spec = Spec {
 };
 
 fn exec(client: &Client, a: &Args) -> Result<(), Failure> {
+    let keys = detach_keys(a)?;
     // Flags end at the container's name: what follows is the command.
     let detach = a.on("detach");
     let (tty, interactive) = (a.on("tty"), a.on("interactive"));
@@ -559,9 +563,10 @@ fn exec(client: &Client, a: &Args) -> Result<(), Failure> {
     c.insert("AttachStdin".into(), json!(interactive && !detach));
     c.insert("AttachStdout".into(), json!(!detach));
     c.insert("AttachStderr".into(), json!(!detach));
-    if let Some(k) = a.get("detach-keys") {
-        c.insert("DetachKeys".into(), json!(k));
-    }
+    c.insert(
+        "DetachKeys".into(),
+        json!(a.get("detach-keys").unwrap_or("ctrl-p,ctrl-q")),
+    );
     let env = env_list(a)?;
     if !env.is_empty() {
         c.insert("Env".into(), Value::Array(env));
@@ -588,6 +593,7 @@ fn exec(client: &Client, a: &Args) -> Result<(), Failure> {
             tty,
             stdin: interactive,
             resize,
+            detach_keys: keys,
         },
     )?;
     if ended == term::Ended::Detached {

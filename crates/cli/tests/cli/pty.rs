@@ -223,6 +223,19 @@ fn detach_keys_leave_the_container_running_and_attach_comes_back() {
         true
     );
     drop(pty);
+    // attach with other detach keys: ctrl-p ctrl-q goes to the shell, ctrl-a x detaches.
+    let mut pty = Pty::spawn(&client, &["attach", "--detach-keys", "ctrl-a,x", &name]);
+    std::thread::sleep(Duration::from_millis(300));
+    pty.type_in("\x10\x11echo keys-$((7*7))\r");
+    pty.expect(0, "keys-49");
+    pty.type_in("\x01x");
+    assert_eq!(pty.exit_code(), 0);
+    assert!(pty.is_cooked());
+    assert_eq!(
+        client.inspect_container(&name).unwrap()["State"]["Running"],
+        true
+    );
+    drop(pty);
     // attach: the same shell again.
     let mut pty = Pty::spawn(&client, &["attach", &name]);
     std::thread::sleep(Duration::from_millis(300));
