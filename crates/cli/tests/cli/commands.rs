@@ -99,6 +99,45 @@ fn run_rm_removes_and_detach_prints_the_id() {
 }
 
 /// docker's flags become the container's configuration.
+/// `run -i`: stdin goes to the container, its end ends the container's stdin.
+#[test]
+fn run_i_pipes_stdin() {
+    let Some((client, image)) = setup() else {
+        return;
+    };
+    let name = unique_name("cli-run-i");
+    let _g = ContainerGuard::new(&client, name.as_str());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docksock"))
+        .args([
+            "--host",
+            &host(&client),
+            "run",
+            "-i",
+            "--rm",
+            "--name",
+            &name,
+            &image,
+        ])
+        .args(["sh", "-c", "tr a-z A-Z; echo done >&2; exit 6"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"hello\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"HELLO\n");
+    assert_eq!(out.stderr, b"done\n");
+}
+
 #[test]
 fn run_flags_reach_the_container() {
     let Some((client, image)) = setup() else {
