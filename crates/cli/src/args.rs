@@ -242,8 +242,10 @@ impl Spec {
         );
         if !self.flags.is_empty() {
             out.push_str("\nOptions:\n");
-            let lefts: Vec<String> = self
-                .flags
+            // Sorted by long name, as docker lists them.
+            let mut flags: Vec<&Flag> = self.flags.iter().collect();
+            flags.sort_by_key(|f| f.long);
+            let lefts: Vec<String> = flags
                 .iter()
                 .map(|f| {
                     let short = f.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
@@ -254,7 +256,7 @@ impl Spec {
                 })
                 .collect();
             let w = lefts.iter().map(String::len).max().unwrap_or(0);
-            for (left, f) in lefts.iter().zip(self.flags) {
+            for (left, f) in lefts.iter().zip(flags) {
                 let _ = writeln!(out, "{left:w$}   {}", f.help);
             }
         }

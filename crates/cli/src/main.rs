@@ -152,8 +152,7 @@ fn run(argv: &[String]) -> Result<(), Failure> {
         }
     }
     let Some((command, rest)) = rest.split_first() else {
-        out::print(MAIN_HELP)?;
-        return Err(Usage("no command given".into()).into());
+        return Err(Usage("no command given\nSee 'docksock --help'.".into()).into());
     };
     cmd::dispatch(&global, command, rest)
 }

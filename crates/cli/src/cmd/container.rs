@@ -726,6 +726,9 @@ fn attach(client: &Client, a: &Args) -> Result<(), Failure> {
             ..Default::default()
         },
     )?;
+    // The exit code comes from a wait asked now, as docker's attach does: an inspect after
+    // the output ends can still see the container running (Podman).
+    let wait = client.run(containers::wait(id, &next_exit()))?;
     let ended = term::session(
         stream,
         term::Session {
@@ -738,8 +741,7 @@ fn attach(client: &Client, a: &Args) -> Result<(), Failure> {
     if ended == term::Ended::Detached {
         return Ok(());
     }
-    let v = client.inspect_container(id)?;
-    exit_with(v["State"]["ExitCode"].as_i64().unwrap_or(0))
+    exit_with(wait_code(wait)?)
 }
 
 static TOP: Spec = Spec {

@@ -461,15 +461,12 @@ fn run(client: &Client, a: &Args) -> Result<(), Failure> {
                 ..Default::default()
             },
         )
-        .map_err(|e| {
-            out::err_line(&daemon_message(&e));
-            Failure::Exit(125)
-        })?;
-    // The wait is asked before the start, so an exit (and an automatic removal) is never
-    // missed; dockerd answers its head at once.
-    let condition = if a.on("rm") { "removed" } else { "next-exit" };
+        // Podman prepares the container (and finds its command missing) at attach.
+        .map_err(fail_start)?;
+    // The wait is asked before the start, so the exit is never missed (the daemon answers its
+    // head at once). Not `removed` for `--rm`: Podman 4.3 answers that one with 0 at once.
     let wait_opts = WaitOptions {
-        condition: Some(condition.into()),
+        condition: Some("next-exit".into()),
         ..Default::default()
     };
     let wait = client.run(containers::wait(&id, &wait_opts)).map_err(|e| {
@@ -489,7 +486,24 @@ fn run(client: &Client, a: &Args) -> Result<(), Failure> {
     if ended == term::Ended::Detached {
         return Ok(());
     }
-    exit_with(wait_code(wait)?)
+    let code = wait_code(wait)?;
+    if a.on("rm") {
+        await_removal(client, &id);
+    }
+    exit_with(code)
+}
+
+/// With `--rm`, returns once the daemon has removed the container (as docker's `run --rm`
+/// does), or after 10 s.
+fn await_removal(client: &Client, id: &str) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(10) {
+        match client.inspect_container(id) {
+            Err(e) if super::is_not_found(&e) => return,
+            Err(_) => return,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
 }
 
 static EXEC: Spec = Spec {

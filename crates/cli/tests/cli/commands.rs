@@ -187,13 +187,13 @@ fn run_flags_reach_the_container() {
     );
     ok(&o);
     let _ = &vol;
-    assert_eq!(
-        inspect(&client, &name, "{{range .Config.Env}}{{.}},{{end}}")
-            .split(',')
-            .filter(|e| e.starts_with("A=") || e.starts_with("B="))
-            .collect::<Vec<_>>(),
-        ["A=1", "B=two"]
-    );
+    let env = inspect(&client, &name, "{{range .Config.Env}}{{.}},{{end}}");
+    let mut env: Vec<&str> = env
+        .split(',')
+        .filter(|e| e.starts_with("A=") || e.starts_with("B="))
+        .collect();
+    env.sort_unstable();
+    assert_eq!(env, ["A=1", "B=two"]);
     assert_eq!(
         inspect(
             &client,
@@ -214,10 +214,19 @@ fn run_flags_reach_the_container() {
         ),
         r#"["sh"] ["-c","sleep 60"]"#
     );
+    let bindings: serde_json::Value = serde_json::from_str(&inspect(
+        &client,
+        &name,
+        "{{json .HostConfig.PortBindings}}",
+    ))
+    .unwrap();
     assert_eq!(
-        inspect(&client, &name, "{{json .HostConfig.PortBindings}}"),
-        r#"{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"18081"}],"90/udp":[{"HostIp":"","HostPort":""}]}"#
+        bindings["80/tcp"],
+        serde_json::json!([{"HostIp": "127.0.0.1", "HostPort": "18081"}])
     );
+    // No host port asked: the daemon picks one (Podman writes it back here, dockerd not).
+    let picked = bindings["90/udp"][0]["HostPort"].as_str().unwrap();
+    assert!(picked.chars().all(|c| c.is_ascii_digit()), "{bindings}");
     assert_eq!(
         inspect(
             &client,
@@ -235,10 +244,10 @@ fn run_flags_reach_the_container() {
         &name,
         "{{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}",
     );
-    assert!(
-        mounts.contains("volume:/data") && mounts.contains("tmpfs:/scratch"),
-        "{mounts}"
-    );
+    assert!(mounts.contains("volume:/data"), "{mounts}");
+    // The tmpfs is mounted (Podman lists no tmpfs under Mounts; ask the container).
+    let mounted = ok(&ds(&client, &["exec", &name, "cat", "/proc/mounts"]));
+    assert!(mounted.contains(" /scratch tmpfs "), "{mounted}");
     // `port` and the PORTS column.
     assert_eq!(
         ok(&ds(&client, &["port", &name, "80"])),
@@ -254,9 +263,10 @@ fn run_flags_reach_the_container() {
             "{{.Ports}}",
         ],
     ));
-    // `-p 90/udp` publishes on a port the daemon picks, as docker's does.
-    assert!(ps.starts_with("127.0.0.1:18081->80/tcp, 0.0.0.0:"), "{ps}");
-    assert!(ps.contains("->90/udp"), "{ps}");
+    // `-p 90/udp` publishes on a port the daemon picks, as docker's does (Podman's list
+    // leaves the picked port out).
+    assert!(ps.starts_with("127.0.0.1:18081->80/tcp, "), "{ps}");
+    assert!(ps.contains("90/udp"), "{ps}");
     ok(&ds(&client, &["rm", "-f", "-v", &name]));
     let _ = client.remove_volume(&vol, true);
 }
@@ -430,7 +440,13 @@ fn lifecycle_commands_take_many_names() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stdout(&o), format!("{renamed}\n{b}\n"));
-    assert!(stderr(&o).contains("No such container"), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .to_ascii_lowercase()
+            .contains("no such container"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -556,7 +572,11 @@ fn images_tag_rmi_save_load_import_export() {
         format!("{short}\n").repeat(3)
     );
     let o = ok(&ds(&client, &["rmi", &t1, &t2]));
-    assert_eq!(o, format!("Untagged: {t1}\nUntagged: {t2}\n"));
+    // Podman names them in full (`docker.io/…`).
+    assert_eq!(
+        o.replace("docker.io/", ""),
+        format!("Untagged: {t1}\nUntagged: {t2}\n")
+    );
     // save | load round trip.
     let dir = std::env::temp_dir().join(unique_name("cli-save"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -597,7 +617,7 @@ fn images_tag_rmi_save_load_import_export() {
     );
     let hist = ok(&ds(&client, &["history", &imported]));
     assert!(
-        hist.starts_with("IMAGE") && hist.contains("Imported from -"),
+        hist.starts_with("IMAGE") && hist.to_ascii_lowercase().contains("imported from"),
         "{hist}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -639,7 +659,7 @@ fn build_streams_the_context_with_args_and_target() {
         ],
     );
     let text = ok(&o);
-    assert!(text.contains("Step 1/"), "{text}");
+    assert!(text.to_ascii_lowercase().contains("step 1/"), "{text}");
     let name = unique_name("cli-build-run");
     let _c = ContainerGuard::new(&client, name.as_str());
     let o = ds(
@@ -659,11 +679,9 @@ fn build_streams_the_context_with_args_and_target() {
         ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(
-        stderr(&o).contains("returned a non-zero code"),
-        "{}",
-        stderr(&o)
-    );
+    // The failing step named (dockerd: "The command '/bin/sh -c false' returned a non-zero
+    // code: 1"; Podman: "building at STEP \"RUN false\": …").
+    assert!(stderr(&o).contains("false"), "{}", stderr(&o));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -855,13 +873,37 @@ fn events_in_dockers_line_format() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     let img = image.as_str();
-    for (line, action) in lines.iter().zip(["create", "destroy"]) {
+    // dockerd says `destroy` where Podman says `remove`.
+    let gone = if docksock_tests::Engine::of(&client).is_podman() {
+        "remove"
+    } else {
+        "destroy"
+    };
+    for (line, action) in lines.iter().zip(["create", gone]) {
         let (ts, rest) = line.split_once(' ').unwrap();
         assert_eq!(ts.len(), "2024-01-01T00:00:00.000000000Z".len(), "{line}");
-        assert_eq!(
-            rest,
-            format!("container {action} {id} (a=1, b=2, image={img}, name={name})")
+        let head = format!("container {action} {id} (");
+        assert!(rest.starts_with(&head) && rest.ends_with(')'), "{line}");
+        // The attributes, sorted by key, `k=v` joined by ", " (Podman adds some of its own).
+        let attrs: Vec<&str> = rest[head.len()..rest.len() - 1].split(", ").collect();
+        let mut sorted = attrs.clone();
+        sorted.sort_unstable();
+        assert_eq!(attrs, sorted, "{line}");
+        for want in ["a=1", "b=2", &format!("name={name}")] {
+            assert!(attrs.contains(&want), "{line}");
+        }
+        let image = attrs.iter().find_map(|a| a.strip_prefix("image=")).unwrap();
+        assert_eq!(image.trim_start_matches("docker.io/"), img, "{line}");
+    }
+    let engine = docksock_tests::Engine::of(&client);
+    if engine.is_podman() {
+        // Asked again once `until` has passed, Podman 4.3 answers no event at all.
+        docksock_tests::set_aside(
+            &engine,
+            "events_in_dockers_line_format",
+            "past events asked again after `until` passed: an empty stream",
         );
+        return;
     }
     let text = ok(&ds(
         &client,
@@ -877,7 +919,7 @@ fn events_in_dockers_line_format() {
             "{{.Type}}/{{.Action}}",
         ],
     ));
-    assert_eq!(text, "container/create\ncontainer/destroy\n");
+    assert_eq!(text, format!("container/create\ncontainer/{gone}\n"));
     let text = ok(&ds(
         &client,
         &[
