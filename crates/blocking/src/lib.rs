@@ -70,6 +70,8 @@
 #![doc = include_str!("operations.md")]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "archive")]
+pub mod archive;
 mod base64;
 mod body;
 mod calls;
@@ -89,6 +91,7 @@ mod error;
 mod exchange;
 mod headers;
 mod hijack;
+mod path_stat;
 mod pool;
 mod progress;
 mod reference;
@@ -121,6 +124,7 @@ pub use duplex::{HijackedReader, HijackedWriter};
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;
+pub use path_stat::{FileMode, PathStat};
 pub use progress::{Progress, ProgressMessage, Transferred};
 pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};
