@@ -78,7 +78,6 @@ mod calls;
 mod calls_containers;
 mod calls_images;
 mod calls_networks;
-mod calls_registry;
 mod calls_swarm;
 mod calls_system;
 mod client;
@@ -95,6 +94,7 @@ mod path_stat;
 mod pool;
 mod progress;
 mod reference;
+mod registry;
 mod response;
 mod typed;
 
