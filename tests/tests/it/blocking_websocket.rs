@@ -18,9 +18,17 @@ use serde_json::json;
 
 use crate::blocking_faults::{client, finished, peer};
 
-/// What Podman 4.3 answers on `/containers/{id}/attach/ws`: its compat API has no such route.
+/// What Podman 4.3 answers on `/containers/{id}/attach/ws`: its compat API has no such route
+/// (its router's plain-text `404 Not Found`, as for any unknown path, not its JSON "no such
+/// container").
 const PODMAN_NO_ATTACH_WS: &str =
     "no /containers/{id}/attach/ws route in Podman's Docker-compatible API (404 for any container)";
+
+/// True for the refusal of an unrouted path (Podman 4.3 on attach/ws), not an unknown container.
+fn is_no_route(err: &Error) -> bool {
+    matches!(err, Error::Api { status: 404, message, .. }
+        if !message.to_ascii_lowercase().contains("no such container"))
+}
 
 /// Opens the WebSocket, or — on an engine without the route — records that and returns `None`
 /// after checking that the refusal is an API error, not a broken handshake.
@@ -28,7 +36,7 @@ fn open(docker: &Client, id: &str, opts: &AttachOptions, test: &str) -> Option<W
     let engine = Engine::of(docker);
     match docker.attach_container_websocket(id, opts) {
         Ok(ws) => Some(ws),
-        Err(Error::Api { status: 404, .. }) if engine.is_podman() => {
+        Err(e) if engine.is_podman() && is_no_route(&e) => {
             set_aside(&engine, test, PODMAN_NO_ATTACH_WS);
             None
         }
