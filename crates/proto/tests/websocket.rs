@@ -721,6 +721,28 @@ fn the_answer_is_checked() {
     assert_eq!(check(ok, &key), Ok(()));
     let variants = [
         (ok.replace("websocket", "WebSocket"), Ok(())),
+        // Repeated fields: one holding the token is enough.
+        (
+            ok.replace(
+                "Upgrade: websocket\r\n",
+                "Upgrade: websocket\r\nUpgrade: websocket\r\n",
+            ),
+            Ok(()),
+        ),
+        (
+            ok.replace(
+                "Connection: Upgrade\r\n",
+                "Connection: Upgrade\r\nConnection: upgrade\r\n",
+            ),
+            Ok(()),
+        ),
+        (
+            ok.replace(
+                "Connection: Upgrade\r\n",
+                "Connection: Upgrade\r\nConnection: close\r\n",
+            ),
+            Ok(()),
+        ),
         (
             ok.replace("Connection: Upgrade", "Connection: keep-alive, upgrade"),
             Ok(()),

@@ -557,7 +557,7 @@ pub fn encode_header(
 /// being the payload bytes from position `offset` of the frame's payload on (so a payload can
 /// be masked piece by piece).
 pub fn apply_mask(mask: [u8; 4], offset: u64, data: &mut [u8]) {
-    let start = (offset % 4) as usize;
+    let start = (offset & 3) as usize;
     for (b, k) in data.iter_mut().zip(mask.iter().cycle().skip(start)) {
         *b ^= k;
     }
