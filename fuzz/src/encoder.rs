@@ -239,6 +239,8 @@ fn reference_valid(spec: &RequestSpec<'_>) -> Result<(), ()> {
             "connection",
             "upgrade",
             "expect",
+            "sec-websocket-key",
+            "sec-websocket-version",
         ]
         .iter()
         .any(|r| r.eq_ignore_ascii_case(n))

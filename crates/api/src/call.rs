@@ -95,6 +95,7 @@ pub struct Call<'a> {
     head_timeout: Timeout,
     idle_timeout: Timeout,
     mode: Option<Mode>,
+    websocket_key: Option<[u8; 16]>,
 }
 
 impl<'a> Call<'a> {
@@ -112,6 +113,7 @@ impl<'a> Call<'a> {
             head_timeout: Timeout::Default,
             idle_timeout: Timeout::Default,
             mode: None,
+            websocket_key: None,
         }
     }
 
@@ -211,6 +213,21 @@ impl<'a> Call<'a> {
         self
     }
 
+    /// Makes the request a WebSocket opening handshake with `key`, 16 bytes the adapter draws
+    /// at random for each request (RFC 6455 §4.1). The call of a
+    /// [`ResponseKind::WebSocket`](crate::ResponseKind::WebSocket) operation needs it: without
+    /// a key it is encoded as a plain request, which the daemon refuses.
+    #[must_use]
+    pub const fn websocket_key(mut self, key: [u8; 16]) -> Self {
+        self.websocket_key = Some(key);
+        self
+    }
+
+    /// The WebSocket key set with [`websocket_key`](Self::websocket_key), if any.
+    pub const fn websocket_key_setting(&self) -> Option<[u8; 16]> {
+        self.websocket_key
+    }
+
     /// The operation.
     pub const fn operation(&self) -> &'static Operation {
         self.op
@@ -281,7 +298,8 @@ impl<'a> Call<'a> {
     }
 
     /// Builds the core's [`RequestSpec`] for this call (with the `/vX.Y` prefix of `version`,
-    /// the body's framing and `Content-Type`, and `Upgrade: tcp` for a hijack) and hands it
+    /// the body's framing and `Content-Type`, `Upgrade: tcp` for a hijack, and the WebSocket
+    /// handshake when a [`websocket_key`](Self::websocket_key) is set) and hands it
     /// to `f`. Up to 16 query pairs and headers need no allocation.
     pub fn with_spec<R>(
         &self,
@@ -328,7 +346,8 @@ impl<'a> Call<'a> {
             .headers(headers)
             .api_version(version)
             .body(self.body.framing())
-            .upgrade(self.is_upgrade());
+            .upgrade(self.is_upgrade())
+            .websocket(self.websocket_key);
         f(spec)
     }
 }

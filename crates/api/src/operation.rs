@@ -35,10 +35,10 @@ pub enum ResponseKind {
     /// A hijacked duplex stream: the request asks for `Upgrade: tcp`, and after the `101` (or a
     /// close-delimited `200`) the connection is the container's stdio.
     Hijack,
-    /// A WebSocket upgrade (`GET /containers/{id}/attach/ws`). The handshake needs
-    /// `Upgrade: websocket` and `Sec-WebSocket-*` headers, which the core does not write (its
-    /// only upgrade is `Upgrade: tcp`), so a call of such an operation is encoded as a plain
-    /// request and the daemon refuses it until an adapter performs the handshake itself.
+    /// A WebSocket upgrade (`GET /containers/{id}/attach/ws`): the adapter draws a random
+    /// 16-byte key for each call ([`Call::websocket_key`](crate::Call::websocket_key)), the
+    /// request carries the opening handshake, and after a checked `101` the connection
+    /// carries WebSocket frames (see `docksock_proto::websocket`).
     WebSocket,
     /// Whatever the daemon sends (a custom call).
     Any,
@@ -117,9 +117,15 @@ impl Operation {
         (200..300).contains(&status) || self.also_success.contains(&status)
     }
 
-    /// True when the request asks for a protocol upgrade (a hijacked stream).
+    /// True when the request asks for a protocol upgrade to a hijacked stream
+    /// (`Upgrade: tcp`).
     pub const fn is_upgrade(&self) -> bool {
         matches!(self.response, ResponseKind::Hijack)
+    }
+
+    /// True when the request is a WebSocket opening handshake.
+    pub const fn is_websocket(&self) -> bool {
+        matches!(self.response, ResponseKind::WebSocket)
     }
 }
 

@@ -434,7 +434,23 @@ fn hijacks_ask_for_an_upgrade_and_nothing_else_does() {
         ws.operation().response,
         docksock_api::ResponseKind::WebSocket
     );
-    assert!(!ws.is_upgrade());
+    assert!(!ws.is_upgrade() && ws.operation().is_websocket());
+    // With the adapter's key, the request is a WebSocket handshake.
+    let keyed = wire(&ws.clone().websocket_key(*b"the sample nonce"));
+    assert!(
+        keyed.contains(
+            "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        ),
+        "{keyed}"
+    );
+    assert!(!wire(&ws).contains("Upgrade"));
+    for call in every_call(&o) {
+        assert_eq!(
+            call.operation().is_websocket(),
+            call.operation().id == "ContainerAttachWebsocket"
+        );
+    }
 }
 
 #[test]

@@ -364,7 +364,7 @@ impl Drop for HijackedWriter {
     }
 }
 
-fn resize(session: Option<&Session>, height: u32, width: u32) -> Result<()> {
+pub(crate) fn resize(session: Option<&Session>, height: u32, width: u32) -> Result<()> {
     let Some(session) = session else {
         return Err(Error::Config(
             "this stream does not know its exec or container (opened with run_hijack): resize \

@@ -50,6 +50,9 @@
 //!   progress, with in-band errors as [`Error::Stream`]; daemon errors as [`Error::Api`].
 //! * **Hijacked streams** ([`Hijacked`]) for attach and exec: waits for the `101` before any
 //!   stdin, keeps bytes read past the head, half-closes stdin, demultiplexes with [`Demux`].
+//! * **WebSocket attach** ([`WebSocket`], [`Client::attach_container_websocket`]): the RFC 6455
+//!   handshake with a checked `Sec-WebSocket-Accept`, the output read frame by frame, stdin
+//!   written as masked frames, pings answered, a close frame to end stdin.
 //!
 //! ## Timeouts
 //!
@@ -97,6 +100,7 @@ mod reference;
 mod registry;
 mod response;
 mod typed;
+mod websocket;
 
 pub use body::Body;
 pub use calls::{ContainerCreated, Ping};
@@ -130,6 +134,7 @@ pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};
 #[cfg(feature = "models")]
 pub use typed::TypedMessages;
+pub use websocket::{Message, WebSocket, WebSocketReader, WebSocketWriter};
 
 /// Typed models of the API's bodies, typed calls and builders (feature `models`).
 #[cfg(feature = "models")]
@@ -143,4 +148,5 @@ pub use docksock_proto::encode::PathParam;
 pub use docksock_proto::stdcopy::{Mode, StreamKind};
 pub use docksock_proto::timeout::Timeout;
 pub use docksock_proto::version::ApiVersion;
+pub use docksock_proto::websocket::MessageKind;
 pub use docksock_proto::Limits;

@@ -167,3 +167,26 @@ fn every_method_named_exists_and_every_call_method_is_named() {
         }
     }
 }
+
+#[test]
+fn each_upgrade_operation_has_its_own_call() {
+    // The WebSocket attach is its own call (handshake and frames), not the `Upgrade: tcp` one.
+    let table = table();
+    let methods = |id: &str| table.get(id).map(|r| r.methods.clone()).unwrap_or_default();
+    assert_eq!(methods("ContainerAttach"), ["attach_container"]);
+    assert_eq!(
+        methods("ContainerAttachWebsocket"),
+        ["attach_container_websocket"]
+    );
+    let sources = sources();
+    let websocket = sources
+        .iter()
+        .find(|(p, _)| p.ends_with("websocket.rs"))
+        .map(|(_, t)| t.as_str())
+        .unwrap_or_default();
+    assert!(
+        websocket.contains("containers::attach_websocket(")
+            && websocket.contains(".websocket_key("),
+        "attach_container_websocket runs ContainerAttachWebsocket with a handshake key"
+    );
+}

@@ -215,6 +215,7 @@ impl<'a> Request<'a> {
         exchange::Request::new(self.spec.method)
             .with_body(body)
             .upgrade(self.spec.upgrade)
+            .websocket(self.spec.websocket)
             .mode(self.mode)
             .head_timeout(self.head_timeout)
             .idle_timeout(self.idle_timeout)
@@ -352,6 +353,17 @@ mod tests {
         assert!(!logs.is_exclusive());
         let attach = Request::new(RequestSpec::new("POST", "/attach").upgrade(true));
         assert!(attach.exchange().is_upgrade() && attach.is_exclusive());
+        // A WebSocket handshake: the exchange checks the 101 against the key.
+        let ws = Request::new(RequestSpec::new("GET", "/ws").websocket(Some([7; 16])));
+        assert!(ws.exchange().is_websocket() && ws.is_exclusive());
+        let key = *b"the sample nonce";
+        let opts = docksock_api::AttachOptions::default();
+        let call = docksock_api::containers::attach_websocket("web", &opts).websocket_key(key);
+        Request::with_call(&call, None, |request| {
+            assert_eq!(request.spec().websocket, Some(key));
+            assert!(request.exchange().is_websocket());
+            assert_eq!(request.body_mode(), BodyMode::Bytes);
+        });
         assert!(Request::new(RequestSpec::new("GET", "/x"))
             .exclusive()
             .is_exclusive());

@@ -108,6 +108,37 @@ pub enum PeerError {
     UnsupportedApiVersion,
     /// Response bytes arrived while no request was outstanding on the connection.
     UnsolicitedResponse,
+    /// The answer to a WebSocket handshake is not a `101` with `Upgrade: websocket` and a
+    /// `Connection` field holding `upgrade` (RFC 6455 §4.1).
+    WebSocketNotUpgraded,
+    /// The `Sec-WebSocket-Accept` of a WebSocket handshake's `101` is missing, repeated, or not
+    /// base64(SHA-1(key + GUID)) of the key sent (RFC 6455 §4.1).
+    WebSocketAcceptMismatch,
+    /// The `101` of a WebSocket handshake names an extension or subprotocol that was not asked
+    /// for.
+    WebSocketUnrequestedExtension,
+    /// A WebSocket frame has a reserved bit (RSV1–3) set without a negotiated extension.
+    WebSocketReservedBits,
+    /// A WebSocket frame has a reserved opcode.
+    WebSocketUnknownOpcode,
+    /// A WebSocket frame from the server is masked (RFC 6455 §5.1).
+    WebSocketMaskedFrame,
+    /// A WebSocket control frame (close, ping, pong) is fragmented or longer than 125 bytes.
+    WebSocketInvalidControlFrame,
+    /// A WebSocket continuation frame came outside a fragmented message, or a new data message
+    /// started inside one.
+    WebSocketInvalidContinuation,
+    /// A WebSocket frame length is not in its shortest form, or a 64-bit length has its top bit
+    /// set.
+    WebSocketNonMinimalLength,
+    /// A WebSocket frame's payload is longer than the decoder's cap.
+    WebSocketFrameTooLarge,
+    /// A WebSocket close frame has a one-byte payload or a status code that may not be sent.
+    WebSocketInvalidClose,
+    /// Bytes came after the server's WebSocket close frame.
+    WebSocketDataAfterClose,
+    /// The stream ended inside a WebSocket frame or fragmented message.
+    TruncatedWebSocketFrame,
 }
 
 /// A misuse by the caller: invalid input to the encoder, or an API called out of order.
@@ -167,6 +198,12 @@ pub enum MisuseError {
     /// Raw stream bytes can be written only after an upgrade and before the stream's input is
     /// closed.
     NotUpgraded,
+    /// A request asks for both `Upgrade: tcp` and a WebSocket handshake.
+    ConflictingUpgrade,
+    /// A WebSocket control frame to encode is not final or its payload exceeds 125 bytes.
+    WebSocketControlFrame,
+    /// A WebSocket close code to send is reserved or out of range (or a reason has no code).
+    WebSocketCloseCode,
 }
 
 impl Error {
@@ -230,6 +267,19 @@ impl PeerError {
             InvalidApiVersion => "invalid-api-version",
             UnsupportedApiVersion => "unsupported-api-version",
             UnsolicitedResponse => "unsolicited-response",
+            WebSocketNotUpgraded => "websocket-not-upgraded",
+            WebSocketAcceptMismatch => "websocket-accept-mismatch",
+            WebSocketUnrequestedExtension => "websocket-unrequested-extension",
+            WebSocketReservedBits => "websocket-reserved-bits",
+            WebSocketUnknownOpcode => "websocket-unknown-opcode",
+            WebSocketMaskedFrame => "websocket-masked-frame",
+            WebSocketInvalidControlFrame => "websocket-invalid-control-frame",
+            WebSocketInvalidContinuation => "websocket-invalid-continuation",
+            WebSocketNonMinimalLength => "websocket-non-minimal-length",
+            WebSocketFrameTooLarge => "websocket-frame-too-large",
+            WebSocketInvalidClose => "websocket-invalid-close",
+            WebSocketDataAfterClose => "websocket-data-after-close",
+            TruncatedWebSocketFrame => "truncated-websocket-frame",
         }
     }
 }
@@ -260,6 +310,9 @@ impl MisuseError {
             UnknownRequest => "unknown-request",
             BodyClosed => "body-closed",
             NotUpgraded => "not-upgraded",
+            ConflictingUpgrade => "conflicting-upgrade",
+            WebSocketControlFrame => "websocket-control-frame",
+            WebSocketCloseCode => "websocket-close-code",
         }
     }
 }
@@ -315,6 +368,30 @@ impl fmt::Display for PeerError {
             InvalidApiVersion => "invalid API version string",
             UnsupportedApiVersion => "the daemon's API versions are outside the supported range",
             UnsolicitedResponse => "response bytes with no request outstanding",
+            WebSocketNotUpgraded => {
+                "WebSocket handshake answered without 101, `Upgrade: websocket` or \
+                 `Connection: upgrade`"
+            }
+            WebSocketAcceptMismatch => {
+                "WebSocket handshake: Sec-WebSocket-Accept missing or not derived from the key sent"
+            }
+            WebSocketUnrequestedExtension => {
+                "WebSocket handshake: an extension or subprotocol that was not asked for"
+            }
+            WebSocketReservedBits => "WebSocket frame with a reserved bit set",
+            WebSocketUnknownOpcode => "WebSocket frame with a reserved opcode",
+            WebSocketMaskedFrame => "masked WebSocket frame from the server",
+            WebSocketInvalidControlFrame => {
+                "WebSocket control frame fragmented or longer than 125 bytes"
+            }
+            WebSocketInvalidContinuation => {
+                "WebSocket continuation outside a fragmented message, or a new message inside one"
+            }
+            WebSocketNonMinimalLength => "WebSocket frame length not in its shortest form",
+            WebSocketFrameTooLarge => "WebSocket frame payload exceeds the size cap",
+            WebSocketInvalidClose => "WebSocket close frame with an invalid payload or code",
+            WebSocketDataAfterClose => "bytes after the WebSocket close frame",
+            TruncatedWebSocketFrame => "stream ended inside a WebSocket frame or message",
         })
     }
 }
@@ -349,6 +426,11 @@ impl fmt::Display for MisuseError {
                 UnknownRequest => "no outstanding request has this id",
                 BodyClosed => "no open streamed body for this request",
                 NotUpgraded => "raw stream writes need an upgraded connection with open input",
+                ConflictingUpgrade => "both `Upgrade: tcp` and a WebSocket handshake asked for",
+                WebSocketControlFrame => {
+                    "WebSocket control frame not final or longer than 125 bytes"
+                }
+                WebSocketCloseCode => "WebSocket close code reserved or out of range",
                 BufferTooSmall { .. } => "output buffer too small",
             }),
         }

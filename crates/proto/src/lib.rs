@@ -15,6 +15,7 @@
 //! * [`json`] — splitting a body into whole JSON messages (events, progress, stats).
 //! * [`version`] — API version negotiation as pure functions.
 //! * [`timeout`] — the timeout vocabulary every adapter shares.
+//! * [`websocket`] — the WebSocket opening handshake and frame codec (attach over WebSocket).
 //!
 //! The wire policy is strict: every place where RFC 9112 allows leniency, this crate rejects
 //! (bare LF, obs-fold, conflicting framing headers, chunk-size overflow…). See [`PeerError`].
@@ -45,6 +46,7 @@ mod num;
 pub mod stdcopy;
 pub mod timeout;
 pub mod version;
+pub mod websocket;
 
 pub use chunked::{ChunkedDecoder, ChunkedEvent};
 pub use decode::{Decoded, Event, Limits, ResponseDecoder};

@@ -111,6 +111,35 @@ impl Runner<'_> {
                 }
             }
             Step::Write(bytes) => self.write_all(bytes)?,
+            Step::ReadBytes(n) => {
+                self.conn()?;
+                loop {
+                    let c = self.current.as_mut().expect("connection");
+                    if c.buf.len() >= *n {
+                        c.buf.drain(..*n);
+                        break;
+                    }
+                    if c.eof {
+                        return Err(Stop::Io(io::ErrorKind::UnexpectedEof.into()));
+                    }
+                    self.fill()?;
+                }
+            }
+            Step::AcceptWebSocket(extra) => {
+                let key = lock(&self.shared.requests)
+                    .last()
+                    .and_then(|head| websocket_key(head))
+                    .unwrap_or_default();
+                let accept = docksock_proto::websocket::accept_for(key.as_bytes());
+                let mut answer = format!(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+                     Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+                    String::from_utf8_lossy(&accept)
+                )
+                .into_bytes();
+                answer.extend_from_slice(extra);
+                self.write_all(&answer)?;
+            }
             Step::Repeat { chunk, times } => {
                 for _ in 0..*times {
                     self.write_all(chunk)?;
@@ -312,6 +341,17 @@ impl Runner<'_> {
         }
         Ok(())
     }
+}
+
+/// The `Sec-WebSocket-Key` value of a request head.
+fn websocket_key(head: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(head)
+        .split("\r\n")
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("Sec-WebSocket-Key")
+                .then(|| value.trim().to_owned())
+        })
 }
 
 fn is_retry(e: &io::Error) -> bool {

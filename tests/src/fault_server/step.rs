@@ -25,6 +25,13 @@ pub enum Step {
     /// Read until the client shuts down its write side or closes (bytes only show in
     /// [`FaultServer::received`]). For hijacked-stream tests.
     ReadToEof,
+    /// Read exactly this many bytes after the last request (the frames of an upgraded stream;
+    /// they show in [`FaultServer::received`]).
+    ReadBytes(usize),
+    /// Answer the WebSocket handshake of the last request read with a valid `101` (its
+    /// `Sec-WebSocket-Accept` computed from the request's `Sec-WebSocket-Key`), then write
+    /// these bytes.
+    AcceptWebSocket(Vec<u8>),
     /// Write these bytes (all of them, in as few writes as the kernel allows).
     Write(Vec<u8>),
     /// Write the bytes one at a time, waiting `delay` between two bytes.

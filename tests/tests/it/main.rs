@@ -55,6 +55,9 @@ mod blocking_stream_type;
 mod blocking_stream_type_daemon;
 // Blocking client against the scripted fault server: events as json-seq, jsonl and x-ndjson.
 mod blocking_json_seq;
+// Blocking client against the real daemon and the scripted fault server: attach over a
+// WebSocket (handshake, frames, close), Podman's missing route set aside.
+mod blocking_websocket;
 // Blocking client against the real daemon: version negotiation, builder and DOCKER_API_VERSION
 // pins.
 mod blocking_negotiation;

@@ -113,8 +113,7 @@ pub static ATTACH: Operation = Operation::new(
 )
 .idle(Timeout::Off);
 /// `GET /containers/{id}/attach/ws`: attach over a WebSocket (see
-/// [`ResponseKind::WebSocket`]: defined for completeness, not yet run by the docksock
-/// adapters; use [`attach`]).
+/// [`ResponseKind::WebSocket`]; no idle limit).
 pub static ATTACH_WEBSOCKET: Operation = Operation::new(
     "ContainerAttachWebsocket",
     "GET",
@@ -425,7 +424,10 @@ pub fn attach<'a>(container: &'a str, opts: &'a AttachOptions) -> Call<'a> {
 }
 
 /// `GET /containers/{id}/attach/ws?stream=&logs=&stdin=&stdout=&stderr=&detachKeys=`: the
-/// query of [`attach`], without the `Upgrade: tcp` (see [`ATTACH_WEBSOCKET`]).
+/// query of [`attach`], with a WebSocket opening handshake instead of `Upgrade: tcp` once the
+/// adapter sets the key ([`Call::websocket_key`]; see [`ATTACH_WEBSOCKET`]). dockerd honours
+/// `stdin`, `stdout` and `stderr` from API 1.42 on (before, all three are attached), and sends
+/// the output unmultiplexed whatever the container's `Tty`.
 pub fn attach_websocket<'a>(container: &'a str, opts: &'a AttachOptions) -> Call<'a> {
     Call::new(&ATTACH_WEBSOCKET)
         .param("id", id(container))

@@ -421,6 +421,17 @@ impl Conn {
         self.buf.get(start..stop).unwrap_or(&[])
     }
 
+    /// The pending body bytes, without taking them (see
+    /// [`consume_pending`](Self::consume_pending)).
+    pub(crate) fn pending_bytes(&self) -> &[u8] {
+        self.buf.get(self.pending.0..self.pending.1).unwrap_or(&[])
+    }
+
+    /// Takes the first `n` pending body bytes (at most all of them).
+    pub(crate) fn consume_pending(&mut self, n: usize) {
+        self.pending.0 = self.pending.1.min(self.pending.0.saturating_add(n));
+    }
+
     /// The buffer bytes `start..end` (positions from a [`Step`]).
     pub(crate) fn buffered(&self, start: usize, end: usize) -> &[u8] {
         self.buf.get(start..end).unwrap_or(&[])

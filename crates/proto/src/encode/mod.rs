@@ -21,15 +21,20 @@
 //!   [`MisuseError::InvalidQuery`]; an empty value is sent as `key=`.
 //! * Header names are tokens ([`MisuseError::InvalidHeaderName`]); values hold only visible
 //!   ASCII, SP and HTAB, with no leading or trailing SP/HTAB ([`MisuseError::InvalidHeaderValue`]).
-//!   `Content-Length`, `Transfer-Encoding`, `Connection`, `Upgrade` and `Expect` come from the
-//!   request's fields, never from `headers` ([`MisuseError::ReservedHeader`]). At most one
+//!   `Content-Length`, `Transfer-Encoding`, `Connection`, `Upgrade`, `Expect`,
+//!   `Sec-WebSocket-Key` and `Sec-WebSocket-Version` come from the request's fields, never from
+//!   `headers` ([`MisuseError::ReservedHeader`]). At most one
 //!   `Host` ([`MisuseError::DuplicateHost`]); it replaces the default
 //!   `Host: api.moby.localhost` ([`DEFAULT_HOST`]).
 //! * `Expect: 100-continue` needs a body ([`MisuseError::BodyNotExpected`]).
+//! * `Upgrade: tcp` and a WebSocket handshake exclude each other
+//!   ([`MisuseError::ConflictingUpgrade`]).
 //! * The whole head is at most [`MAX_HEAD_BYTES`] ([`MisuseError::HeadTooLarge`]).
 //!
 //! The head is written in this order: the request line, `Host`, the caller's headers in their
-//! order, `Connection: Upgrade` and `Upgrade: tcp` for an upgrade, the framing header
+//! order, `Connection: Upgrade` and `Upgrade: tcp` for an upgrade (for a WebSocket handshake
+//! `Connection: Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Version: 13` and
+//! `Sec-WebSocket-Key`), the framing header
 //! (`Content-Length` or `Transfer-Encoding: chunked`; `Content-Length: 0` for a `POST`, `PUT` or
 //! `PATCH` without a body, see [`BodyFraming::None`]), `Expect: 100-continue`, and the empty line.
 //!
@@ -99,12 +104,14 @@ pub const DEFAULT_HOST: &str = "api.moby.localhost";
 pub const MAX_HEAD_BYTES: usize = 1 << 20;
 
 /// Header names the encoder writes itself, from the request's fields.
-const RESERVED_HEADERS: [&str; 5] = [
+const RESERVED_HEADERS: [&str; 7] = [
     "Content-Length",
     "Transfer-Encoding",
     "Connection",
     "Upgrade",
     "Expect",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
 ];
 
 /// The terminator of a chunked body: the last (zero-size) chunk and an empty trailer section.
@@ -232,6 +239,12 @@ pub struct RequestSpec<'a> {
     pub upgrade: bool,
     /// Adds `Expect: 100-continue`; needs a body.
     pub expect_continue: bool,
+    /// A WebSocket opening handshake (RFC 6455 §4.1) with these 16 random bytes as its key:
+    /// adds `Connection: Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Version: 13` and
+    /// `Sec-WebSocket-Key` (their base64). The caller draws the bytes at random for each
+    /// request; [`websocket::check_response`](crate::websocket::check_response) checks the
+    /// answer against them.
+    pub websocket: Option<[u8; 16]>,
 }
 
 impl<'a> RequestSpec<'a> {
@@ -248,6 +261,7 @@ impl<'a> RequestSpec<'a> {
             body: BodyFraming::None,
             upgrade: false,
             expect_continue: false,
+            websocket: None,
         }
     }
 
@@ -288,6 +302,32 @@ impl<'a> RequestSpec<'a> {
     #[must_use]
     pub const fn upgrade(self, upgrade: bool) -> Self {
         RequestSpec { upgrade, ..self }
+    }
+
+    /// Makes the request a WebSocket opening handshake with `key` (16 random bytes), or with
+    /// `None` an ordinary request. See the [`websocket`](Self::websocket) field.
+    ///
+    /// ```
+    /// use docksock_proto::encode::RequestSpec;
+    ///
+    /// let key: [u8; 16] = core::array::from_fn(|i| i as u8 + 1);
+    /// let spec = RequestSpec::new("GET", "/containers/web/attach/ws").websocket(Some(key));
+    /// let mut buf = [0u8; 256];
+    /// let n = spec.encode(&mut buf)?;
+    /// assert_eq!(
+    ///     &buf[..n],
+    ///     &b"GET /containers/web/attach/ws HTTP/1.1\r\nHost: api.moby.localhost\r\n\
+    ///        Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+    ///        Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n\r\n"[..]
+    /// );
+    /// # Ok::<(), docksock_proto::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn websocket(self, key: Option<[u8; 16]>) -> Self {
+        RequestSpec {
+            websocket: key,
+            ..self
+        }
     }
 
     /// Sets whether the request sends `Expect: 100-continue`.
@@ -460,6 +500,9 @@ impl<'a> RequestSpec<'a> {
         if self.expect_continue && self.body == BodyFraming::None {
             return Err(misuse(MisuseError::BodyNotExpected));
         }
+        if self.upgrade && self.websocket.is_some() {
+            return Err(misuse(MisuseError::ConflictingUpgrade));
+        }
         Ok(())
     }
 
@@ -517,6 +560,13 @@ impl<'a> RequestSpec<'a> {
 
         if self.upgrade {
             sink.put(b"Connection: Upgrade\r\nUpgrade: tcp\r\n");
+        }
+        if let Some(key) = &self.websocket {
+            sink.put(b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: ");
+            sink.put(crate::websocket::VERSION.as_bytes());
+            sink.put(b"\r\nSec-WebSocket-Key: ");
+            sink.put(&crate::websocket::encode_key(key));
+            sink.put(b"\r\n");
         }
         match self.body {
             BodyFraming::None if sends_empty_length(self.method) => {

@@ -100,6 +100,11 @@ impl Exchange {
                 } else {
                     UpgradeKind::Switching
                 };
+                if let Some(key) = &front.req.websocket {
+                    if let Err(e) = crate::websocket::check_response(&head, key) {
+                        return Err(self.fail(failure_of(e)));
+                    }
+                }
                 let abandon_body = self.check_abandon(&front);
                 Ok((
                     consumed,

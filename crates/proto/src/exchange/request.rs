@@ -104,6 +104,8 @@ pub struct Request {
     pub(crate) head: bool,
     pub(crate) connect: bool,
     pub(crate) upgrade: bool,
+    /// The key of a WebSocket handshake.
+    pub(crate) websocket: Option<[u8; 16]>,
     pub(crate) body: RequestBody,
     pub(crate) mode: BodyMode,
     pub(crate) head_timeout: Timeout,
@@ -120,6 +122,7 @@ impl Request {
             head: method == "HEAD",
             connect: method == "CONNECT",
             upgrade: false,
+            websocket: None,
             body: RequestBody::None,
             mode: BodyMode::Bytes,
             head_timeout: Timeout::Default,
@@ -129,7 +132,8 @@ impl Request {
         }
     }
 
-    /// The request a [`RequestSpec`] encodes: its method, its upgrade flag, and its body
+    /// The request a [`RequestSpec`] encodes: its method, its upgrade flag or WebSocket key,
+    /// and its body
     /// framing (`Length(n)` → [`RequestBody::Fixed`], queued with the head; `Chunked` →
     /// [`RequestBody::Streamed`]). For a `Length` body streamed after the head, set
     /// [`with_body`](Self::with_body) to `Streamed(spec.body_encoder())` instead.
@@ -141,6 +145,7 @@ impl Request {
         };
         Request {
             upgrade: spec.upgrade,
+            websocket: spec.websocket,
             body,
             ..Request::new(spec.method)
         }
@@ -158,6 +163,20 @@ impl Request {
     #[must_use]
     pub const fn upgrade(self, upgrade: bool) -> Request {
         Request { upgrade, ..self }
+    }
+
+    /// The request is a WebSocket opening handshake sent with `key` (see
+    /// [`RequestSpec::websocket`]): only a `101` upgrades it, and that `101` must pass
+    /// [`websocket::check_response`](crate::websocket::check_response) or the connection
+    /// fails with its [`PeerError`](crate::PeerError). The frames that follow are the raw
+    /// stream ([`Event::Raw`](super::Event::Raw) in [`BodyMode::Bytes`]), for a
+    /// [`FrameDecoder`](crate::websocket::FrameDecoder). Exclusive.
+    #[must_use]
+    pub const fn websocket(self, key: Option<[u8; 16]>) -> Request {
+        Request {
+            websocket: key,
+            ..self
+        }
     }
 
     /// How the body of a successful response (or an upgraded stream) is delivered.
@@ -221,16 +240,23 @@ impl Request {
         self.connect
     }
 
-    /// True when the request asks to upgrade the connection.
+    /// True when the request asks to upgrade the connection (`Upgrade: tcp` or a WebSocket
+    /// handshake).
     pub const fn is_upgrade(&self) -> bool {
-        self.upgrade
+        self.upgrade || self.websocket.is_some()
     }
 
-    /// Whether nothing may be pipelined behind this request: marked exclusive, an upgrade, a
-    /// `CONNECT`, or a streamed body.
+    /// True for a WebSocket opening handshake.
+    pub const fn is_websocket(&self) -> bool {
+        self.websocket.is_some()
+    }
+
+    /// Whether nothing may be pipelined behind this request: marked exclusive, an upgrade (a
+    /// WebSocket handshake too), a `CONNECT`, or a streamed body.
     pub const fn is_exclusive(&self) -> bool {
         self.exclusive
             || self.upgrade
+            || self.websocket.is_some()
             || self.connect
             || matches!(self.body, RequestBody::Streamed(_))
     }
