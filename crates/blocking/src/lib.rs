@@ -82,6 +82,7 @@ mod config;
 mod conn;
 mod demux;
 mod duplex;
+mod endpoint;
 mod error;
 mod exchange;
 mod headers;
@@ -110,6 +111,10 @@ pub use docksock_api::{
     SearchOptions, ServiceLogsOptions, UpdateServiceOptions, UpdateSwarmOptions,
 };
 pub use duplex::{HijackedReader, HijackedWriter};
+pub use endpoint::{
+    resolve_endpoint, Endpoint, Environment, Resolved, SshEndpoint, TcpEndpoint, TlsFiles,
+    DEFAULT_CONTEXT, DEFAULT_TCP_PORT, DEFAULT_TLS_PORT,
+};
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;
