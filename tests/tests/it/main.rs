@@ -52,3 +52,5 @@ mod blocking_json_seq;
 // Blocking client against the real daemon: version negotiation, builder and DOCKER_API_VERSION
 // pins.
 mod blocking_negotiation;
+// tcp://, TLS, ssh:// and contexts against the servers of scripts/transports.
+mod transports;
