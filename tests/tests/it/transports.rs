@@ -545,3 +545,53 @@ fn contexts_follow_the_docker_cli() {
         (Some("me"), "example.invalid", Some(2200))
     );
 }
+
+// ----- many daemons from one thread ------------------------------------------------------------
+
+#[test]
+fn mio_fanout_spreads_requests_over_two_engines() {
+    let (Some(tcp), Some(other)) = (
+        rig("DOCKSOCK_TCP_HOST"),
+        rig("DOCKSOCK_OTHER_ENGINE_SOCKET"),
+    ) else {
+        return;
+    };
+    // Two engines: their IDs differ.
+    let a = Client::builder().host(&tcp).unwrap().build();
+    let b = Client::new(&other);
+    assert_ne!(a.info().unwrap()["ID"], b.info().unwrap()["ID"]);
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "docksock-mio",
+            "--example",
+            "fanout",
+            "--",
+        ])
+        .args(["--endpoint", &format!("unix://{other}"), "--endpoint", &tcp])
+        .args(["--connections", "4", "--requests", "2000"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("running the fanout example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "fanout failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answered: Vec<usize> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("endpoint="))
+        .filter_map(|l| l.rsplit_once(" answered=")?.1.parse().ok())
+        .collect();
+    assert_eq!(answered.len(), 2, "{stdout}");
+    assert_eq!(answered.iter().sum::<usize>(), 2000, "{stdout}");
+    assert!(
+        answered.iter().all(|&n| n > 0),
+        "both engines answered: {stdout}"
+    );
+}
