@@ -177,8 +177,11 @@ impl ClientBuilder {
     /// (`DOCKER_HOST`, contexts, TLS variables) and `DOCKER_API_VERSION` over the defaults.
     ///
     /// [`resolve_endpoint`]: crate::resolve_endpoint
-    pub(crate) fn from_env() -> Result<ClientBuilder> {
-        let resolved = Environment::from_process().resolve(None, None)?;
+    pub(crate) fn from_env(
+        host: Option<&std::ffi::OsStr>,
+        context: Option<&str>,
+    ) -> Result<ClientBuilder> {
+        let resolved = Environment::from_process().resolve(host, context)?;
         let mut b = ClientBuilder::default().endpoint(resolved.endpoint);
         if let Some(v) = std::env::var_os("DOCKER_API_VERSION") {
             let v = v.to_string_lossy();

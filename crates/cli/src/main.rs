@@ -1,7 +1,7 @@
 //! `docksock`: a small command-line client for the Docker Engine over its Unix socket.
 //!
 //! ```text
-//! docksock [--host URL] [--timeout-ms N] COMMAND [ARGS]
+//! docksock [--host URL | --context NAME] [--timeout-ms N] COMMAND [ARGS]
 //!
 //!   ping                         daemon liveness and API version
 //!   version | info               GET /version, GET /info
@@ -14,8 +14,10 @@
 //!   events [--since T] [--until T]   the daemon's event stream, one JSON object per line
 //! ```
 //!
-//! `--host` takes a `DOCKER_HOST` value (`unix:///path` or `/path`); the default is
-//! `$DOCKER_HOST`, then `/var/run/docker.sock`. JSON is printed pretty. Exit status: 0 on
+//! `--host` takes a `DOCKER_HOST` value (`unix:///path`, `/path`, `tcp://host:port[/base]`,
+//! `ssh://[user@]host[:port][/socket]`), `--context` a Docker context's name; without them, as
+//! the `docker` CLI: `$DOCKER_HOST` (TLS with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), then
+//! `$DOCKER_CONTEXT`, the `currentContext` of `config.json`, then `/var/run/docker.sock`. JSON is printed pretty. Exit status: 0 on
 //! success, 1 on an error (printed on stderr), 2 on a usage error. For any other request, use the
 //! `raw` example of the `docksock` crate.
 
@@ -28,7 +30,7 @@ use docksock::{
     RemoveContainerOptions, StreamKind,
 };
 
-const USAGE: &str = "usage: docksock [--host URL] [--timeout-ms N] COMMAND [ARGS]
+const USAGE: &str = "usage: docksock [--host URL | --context NAME] [--timeout-ms N] COMMAND [ARGS]
 commands: ping | version | info | images | ps [-a] | inspect NAME
           logs [-f] [--tail N] NAME | start NAME | stop NAME | rm [-f] NAME
           events [--since T] [--until T]";
@@ -143,24 +145,33 @@ fn print_json(v: &serde_json::Value) -> Result<(), Failure> {
 
 fn run(args: &[String]) -> Result<(), Failure> {
     // Global options come before the command.
-    let mut builder = Client::builder_from_env()?;
+    let mut host: Option<&str> = None;
+    let mut context: Option<&str> = None;
+    let mut timeout: Option<Duration> = None;
     let mut rest = args;
     loop {
         match rest {
-            [opt, v, tail @ ..] if opt == "--host" => {
-                builder = builder.host(v)?;
+            [opt, v, tail @ ..] if opt == "--host" || opt == "-H" => {
+                host = Some(v);
+                rest = tail;
+            }
+            [opt, v, tail @ ..] if opt == "--context" || opt == "-c" => {
+                context = Some(v);
                 rest = tail;
             }
             [opt, v, tail @ ..] if opt == "--timeout-ms" => {
                 let ms: u64 = v
                     .parse()
                     .map_err(|_| Usage(format!("--timeout-ms takes milliseconds, not {v:?}")))?;
-                let t = Duration::from_millis(ms);
-                builder = builder.head_timeout(t).idle_timeout(t);
+                timeout = Some(Duration::from_millis(ms));
                 rest = tail;
             }
             _ => break,
         }
+    }
+    let mut builder = Client::builder_for(host.map(std::ffi::OsStr::new), context)?;
+    if let Some(t) = timeout {
+        builder = builder.head_timeout(t).idle_timeout(t);
     }
     let Some((command, rest)) = rest.split_first() else {
         return Err(Usage("no command given".into()).into());

@@ -497,8 +497,8 @@ impl Conn {
     pub(crate) fn explained(&mut self, e: Error) -> Error {
         match self.stream.diagnostics() {
             Some(said) => Error::io(
-                format!("{said} ({e})"),
-                io::Error::new(io::ErrorKind::UnexpectedEof, "the transport ended"),
+                said,
+                io::Error::new(io::ErrorKind::UnexpectedEof, e.to_string()),
             ),
             None => e,
         }
