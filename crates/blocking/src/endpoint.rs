@@ -807,6 +807,59 @@ mod tests {
     }
 
     #[test]
+    fn the_context_store_and_the_precedence() {
+        let dir = std::env::temp_dir().join(format!("docksock-ctx-{}", std::process::id()));
+        let id = sha256_hex(b"remote");
+        let meta = dir.join("contexts/meta").join(&id);
+        std::fs::create_dir_all(&meta).unwrap();
+        std::fs::write(
+            meta.join("meta.json"),
+            r#"{"Name":"remote","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://docker.example","SkipTLSVerify":false}}}"#,
+        )
+        .unwrap();
+        let tls = dir.join("contexts/tls").join(&id).join("docker");
+        std::fs::create_dir_all(&tls).unwrap();
+        std::fs::write(tls.join("ca.pem"), "x").unwrap();
+        std::fs::write(dir.join("config.json"), r#"{"currentContext":"remote"}"#).unwrap();
+        let env = Environment {
+            docker_config: Some(dir.clone()),
+            ..Environment::default()
+        };
+        let r = env.resolve(None, None).unwrap();
+        assert_eq!(r.context, "remote");
+        let Endpoint::Tcp(t) = r.endpoint else {
+            panic!("{:?}", r.endpoint)
+        };
+        // TLS files in the store: TLS, on the TLS port.
+        assert_eq!(
+            (t.host.as_str(), t.port),
+            ("docker.example", DEFAULT_TLS_PORT)
+        );
+        let files = t.tls.unwrap();
+        assert!(files.verify && files.client.is_none() && files.ca.is_some());
+        // DOCKER_HOST wins over currentContext; DOCKER_CONTEXT over currentContext.
+        let with_host = Environment {
+            docker_host: Some("unix:///x.sock".into()),
+            ..env.clone()
+        };
+        let r = with_host.resolve(None, None).unwrap();
+        assert_eq!(
+            (r.context.as_str(), r.endpoint),
+            ("default", Endpoint::Unix("/x.sock".into()))
+        );
+        let unknown = Environment {
+            docker_context: Some("gone".into()),
+            ..env.clone()
+        };
+        let e = unknown.resolve(None, None).unwrap_err().to_string();
+        assert!(e.contains("context \"gone\" does not exist"), "{e}");
+        std::fs::write(dir.join("config.json"), "{not json").unwrap();
+        let e = env.resolve(None, None).unwrap_err().to_string();
+        assert!(e.contains("config.json is not valid JSON"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn other_schemes_are_named() {
         for bad in ["fd://", "npipe:////./pipe/x", "http://h"] {
             let e = Endpoint::parse(bad).unwrap_err().to_string();

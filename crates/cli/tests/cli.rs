@@ -39,9 +39,9 @@ fn usage_errors_exit_2_and_name_the_problem() {
 
 #[test]
 fn unsupported_host_scheme_is_a_clear_error() {
-    let o = docksock(&["--host", "tcp://127.0.0.1:2375", "ping"]);
+    let o = docksock(&["--host", "npipe:////./pipe/docker_engine", "ping"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("tcp://"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("npipe://"), "{}", stderr(&o));
 }
 
 #[test]

@@ -595,3 +595,55 @@ fn mio_fanout_spreads_requests_over_two_engines() {
         "both engines answered: {stdout}"
     );
 }
+
+// ----- the base path and Host of tcp:// (a scripted server: dockerd serves no base path) ----
+
+#[test]
+fn tcp_base_path_prefixes_every_request_and_host_names_the_endpoint() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(sock.try_clone().unwrap());
+        let mut heads = Vec::new();
+        // Two requests on one keep-alive connection: the negotiation ping and the call.
+        for _ in 0..2 {
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                head.push(line.trim_end().to_owned());
+            }
+            let body = if head[0].starts_with("HEAD") {
+                ""
+            } else {
+                "{}"
+            };
+            let mut w = &sock;
+            write!(
+                w,
+                "HTTP/1.1 200 OK\r\nApi-Version: 1.51\r\nContent-Length: {}\r\n\r\n{}",
+                if body.is_empty() { 2 } else { body.len() },
+                body
+            )
+            .unwrap();
+            heads.push(head);
+        }
+        heads
+    });
+    let docker = Client::builder()
+        .host(format!("tcp://127.0.0.1:{port}/docker/api/"))
+        .unwrap()
+        .build();
+    docker.version().unwrap();
+    let heads = server.join().unwrap();
+    assert_eq!(heads[0][0], "HEAD /docker/api/_ping HTTP/1.1");
+    assert_eq!(heads[1][0], "GET /docker/api/v1.51/version HTTP/1.1");
+    for head in &heads {
+        assert_eq!(head[1], format!("Host: 127.0.0.1:{port}"));
+    }
+}
