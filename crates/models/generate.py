@@ -104,6 +104,14 @@ FIELD_NAMES = {
 # a type -> Rust integer type. (Sizes that may be -1 are i64 by default already.)
 INT_TYPES: dict[str, str] = {}
 
+# Enum values engines send that the API description leaves out, by enum type name (they get
+# variants of their own instead of `Other`).
+EXTRA_ENUM_VALUES = {
+    # A service rollback's states (moby `api/types/swarm` UpdateStateRollback*; measured on
+    # dockerd 20.10 and 28.5 after `POST /services/{id}/update?rollback=previous`).
+    "ServiceUpdateStatusState": ["rollback_started", "rollback_paused", "rollback_completed"],
+}
+
 # Descriptions added where the API description has none (type or `Type.Field`).
 DOCS = {
     "ProgressDetail": "Progress of one step of a pull, push, build or import.",
@@ -473,7 +481,7 @@ class Gen:
         self.items[name] = Struct(name, doc, fields, path)
 
     def define_enum(self, name: str, schema, path: str):
-        values = schema["enum"]
+        values = schema["enum"] + [v for v in EXTRA_ENUM_VALUES.get(name, []) if v not in schema["enum"]]
         integer = schema.get("type") == "integer"
         old = self.items.get(name)
         if old is not None:

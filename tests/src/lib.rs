@@ -3,7 +3,10 @@
 //! * [`fault_server`] — a scripted Unix-socket server for faults a daemon won't produce.
 //! * [`mio_rig`] — one mio connection in its own poll loop, with an output log.
 //! * [`tar`] — a tiny ustar writer and a generated 1 GiB-capable tar stream.
+//! * [`registry`] — the test registry beside the engine, private `DOCKER_CONFIG`s and
+//!   credential helpers written by the test.
 //! * [`daemon`] — a client for the real dockerd, or a loud skip (a failure in CI).
+//! * [`swarm_daemon`] — the same for the daemon of the Swarm-mode tests (a daemon of their own).
 //! * [`busybox_image`] — the test image, imported through the client's own import call.
 //! * [`private_image`] — an image of the test's own, for tests that remove, tag or re-import one.
 //! * [`ContainerGuard`], [`unique_name`] — per-test containers that are removed even when the
@@ -14,6 +17,7 @@
 
 pub mod fault_server;
 pub mod mio_rig;
+pub mod registry;
 pub mod tar;
 
 use std::io::Write;
@@ -49,6 +53,53 @@ pub fn daemon() -> Option<Client> {
     }
 }
 
+/// A client for the daemon the Swarm-mode tests may turn into a single-node swarm, and the
+/// address it advertises: `DOCKSOCK_SWARM_HOST` (`unix:///path`; `scripts/test` starts the
+/// `-swarm` sibling of its engine with `scripts/engine` and sets it) and `DOCKSOCK_SWARM_ADDR`
+/// (default `192.0.2.1`, the address `scripts/engine` gives that daemon's namespace). Never
+/// the suite's shared daemon: a swarm there would change what every other test sees.
+///
+/// `DOCKSOCK_NO_SWARM=<reason>` (set by `scripts/test` for an engine without Swarm mode, e.g.
+/// Podman) skips loudly, also in CI. Otherwise, when the variable is missing or the daemon does
+/// not answer `/_ping`: with `CI` set, panics; else prints a loud banner and returns `None`.
+pub fn swarm_daemon() -> Option<(Client, String)> {
+    let skip = |why: String| {
+        eprintln!(
+            "\n\
+             ************************************************************************\n\
+             *** SKIPPED: no Swarm-mode daemon ({why})\n\
+             ************************************************************************\n"
+        );
+        None
+    };
+    if let Some(reason) = std::env::var_os("DOCKSOCK_NO_SWARM") {
+        return skip(format!("DOCKSOCK_NO_SWARM: {}", reason.to_string_lossy()));
+    }
+    let ci = std::env::var_os("CI").is_some();
+    let Some(host) = std::env::var_os("DOCKSOCK_SWARM_HOST").filter(|h| !h.is_empty()) else {
+        let why = "DOCKSOCK_SWARM_HOST is not set; scripts/test sets it to the socket of \
+                   `scripts/engine docker-28.5-swarm`";
+        if ci {
+            panic!("CI is set but {why}");
+        }
+        return skip(why.to_owned());
+    };
+    let result = Client::builder()
+        .host(&host)
+        .map(|b| b.build())
+        .and_then(|c| c.ping().map(|_| c));
+    let addr = std::env::var("DOCKSOCK_SWARM_ADDR").unwrap_or_else(|_| "192.0.2.1".to_owned());
+    match result {
+        Ok(client) => Some((client, addr)),
+        Err(e) if ci => panic!(
+            "CI is set but the Swarm-mode daemon at DOCKSOCK_SWARM_HOST={} does not answer \
+             /_ping: {e}",
+            host.to_string_lossy()
+        ),
+        Err(e) => skip(format!("{}: {e}", host.to_string_lossy())),
+    }
+}
+
 /// The repository's `scripts/` directory.
 pub fn scripts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -79,12 +130,13 @@ pub fn busybox_tar() -> PathBuf {
 }
 
 /// The busybox test image ([`BUSYBOX_IMAGE`]), imported from [`busybox_tar`] through
-/// `Client::import_image` at most once per process (not at all if the daemon already has it,
-/// so parallel test processes do not pile up copies). Returns the image name.
+/// `Client::import_image` at most once per process and daemon (not at all if the daemon already
+/// has it, so parallel test processes do not pile up copies). Returns the image name.
 pub fn busybox_image(client: &Client) -> String {
-    static DONE: Mutex<bool> = Mutex::new(false);
+    // The sockets (daemons) that have it: the Swarm tests use a daemon of their own.
+    static DONE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
-    if !*done {
+    if !done.iter().any(|p| p == client.socket_path()) {
         if client.inspect_image(BUSYBOX_IMAGE).is_err() {
             let tar = std::fs::File::open(busybox_tar()).expect("opening the busybox tar");
             let (repo, tag) = BUSYBOX_IMAGE.split_once(':').expect("name:tag");
@@ -93,7 +145,7 @@ pub fn busybox_image(client: &Client) -> String {
                 .expect("importing the busybox image");
             assert!(id.starts_with("sha256:"), "import returned {id:?}");
         }
-        *done = true;
+        done.push(client.socket_path().to_owned());
     }
     BUSYBOX_IMAGE.to_owned()
 }

@@ -4,6 +4,7 @@
 //! [`serde_json::Value`]. Every one of them needs the daemon to be a swarm manager: elsewhere
 //! the daemon answers 503 ("This node is not a swarm manager").
 
+use docksock_api::containers::mode_from_content_type;
 use docksock_api::{
     configs, nodes, secrets, services, swarm, tasks, Filters, ListServicesOptions,
     ServiceLogsOptions, UpdateServiceOptions, UpdateSwarmOptions,
@@ -77,8 +78,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::Error::Api) 400 for bad parameters or an outdated version, 503
-    /// when the node is not a swarm manager.
+    /// [`Error::Api`](crate::Error::Api) 400 for bad parameters, 500 for an outdated
+    /// `version` (swarmkit's "update out of sequence", which dockerd passes on unclassified:
+    /// read the object again and retry), 503 when the node is not a swarm manager.
     pub fn update_swarm(
         &self,
         version: u64,
@@ -93,8 +95,8 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::Error::Api) 400 for a wrong key, 503 when the node is not part
-    /// of a locked swarm.
+    /// [`Error::Api`](crate::Error::Api) 400 for a wrong key, 409 when the swarm is not
+    /// locked, 503 when the node is not part of a swarm.
     pub fn unlock_swarm(&self, body: &Value) -> Result<()> {
         done(self.run(swarm::unlock(json_bytes(body)))?);
         Ok(())
@@ -136,8 +138,10 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::Error::Api) 400 for bad parameters or an outdated version, 404
-    /// for an unknown node, 503 when the node is not a swarm manager.
+    /// [`Error::Api`](crate::Error::Api) 400 for bad parameters, 404 for an unknown node, 500
+    /// for an outdated `version` (swarmkit's "update out of sequence"; the node's own status
+    /// reports bump it too: read it again and retry), 503 when the node is not a swarm
+    /// manager.
     pub fn update_node(&self, node: &str, version: u64, spec: &Value) -> Result<()> {
         done(self.run(nodes::update(node, version, json_bytes(spec)))?);
         Ok(())
@@ -196,8 +200,10 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::Error::Api) 400 for an invalid spec or an outdated version, 404
-    /// for an unknown service, 503 when the node is not a swarm manager.
+    /// [`Error::Api`](crate::Error::Api) 400 for an invalid spec, 404 for an unknown service,
+    /// 500 for an outdated `version` (swarmkit's "update out of sequence"; the orchestrator's
+    /// update status bumps it too: read it again and retry), 503 when the node is not a swarm
+    /// manager.
     pub fn update_service(
         &self,
         service: &str,
@@ -220,7 +226,9 @@ impl Client {
     }
 
     /// `GET /services/{id}/logs` (`docker service logs`), demultiplexed: raw for a TTY
-    /// service (`opts.tty`, or its `Spec.TaskTemplate.ContainerSpec.TTY` from an inspect).
+    /// service. The framing is the one the response's `Content-Type` declares (API 1.42+, see
+    /// [`mode_from_content_type`]); a daemon that declares none is asked with an inspect for
+    /// the service's `Spec.TaskTemplate.ContainerSpec.TTY`, unless `opts.tty` says it.
     ///
     /// # Errors
     ///
@@ -231,14 +239,19 @@ impl Client {
         service: &str,
         opts: &ServiceLogsOptions,
     ) -> Result<Demux<ResponseBody>> {
-        let tty = match opts.tty {
-            Some(tty) => tty,
-            None => self.inspect_service(service, false)?["Spec"]["TaskTemplate"]["ContainerSpec"]
-                ["TTY"]
-                .as_bool()
-                .unwrap_or(false),
+        let version = self.api_version()?;
+        let resp = self.run(services::logs(service, opts))?;
+        let mode = match mode_from_content_type(resp.header("Content-Type"), version) {
+            Some(mode) => mode,
+            None => mode(match opts.tty {
+                Some(tty) => tty,
+                None => self.inspect_service(service, false)?["Spec"]["TaskTemplate"]
+                    ["ContainerSpec"]["TTY"]
+                    .as_bool()
+                    .unwrap_or(false),
+            }),
         };
-        Ok(self.run(services::logs(service, opts))?.demux(mode(tty)))
+        Ok(resp.demux(mode))
     }
 
     // ---- tasks -------------------------------------------------------------------------
@@ -263,21 +276,27 @@ impl Client {
         self.run(tasks::inspect(task))?.json()
     }
 
-    /// `GET /tasks/{id}/logs`, demultiplexed: raw for a TTY task (`opts.tty`, or its
-    /// `Spec.ContainerSpec.TTY` from an inspect).
+    /// `GET /tasks/{id}/logs`, demultiplexed: raw for a TTY task. The framing is the one the
+    /// response's `Content-Type` declares (API 1.42+); a daemon that declares none is asked
+    /// with an inspect for the task's `Spec.ContainerSpec.TTY`, unless `opts.tty` says it.
     ///
     /// # Errors
     ///
     /// [`Error::Api`](crate::Error::Api) 404 for an unknown task, 400/500 when its log driver
     /// cannot be read, 503 when the node is not a swarm manager.
     pub fn task_logs(&self, task: &str, opts: &ServiceLogsOptions) -> Result<Demux<ResponseBody>> {
-        let tty = match opts.tty {
-            Some(tty) => tty,
-            None => self.inspect_task(task)?["Spec"]["ContainerSpec"]["TTY"]
-                .as_bool()
-                .unwrap_or(false),
+        let version = self.api_version()?;
+        let resp = self.run(tasks::logs(task, opts))?;
+        let mode = match mode_from_content_type(resp.header("Content-Type"), version) {
+            Some(mode) => mode,
+            None => mode(match opts.tty {
+                Some(tty) => tty,
+                None => self.inspect_task(task)?["Spec"]["ContainerSpec"]["TTY"]
+                    .as_bool()
+                    .unwrap_or(false),
+            }),
         };
-        Ok(self.run(tasks::logs(task, opts))?.demux(mode(tty)))
+        Ok(resp.demux(mode))
     }
 
     // ---- secrets -----------------------------------------------------------------------
@@ -318,8 +337,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::Error::Api) 400 for a change other than labels or an outdated
-    /// version, 404 for an unknown secret, 503 when the node is not a swarm manager.
+    /// [`Error::Api`](crate::Error::Api) 400 for a change other than labels, 404 for an
+    /// unknown secret, 500 for an outdated `version` (swarmkit's "update out of sequence"),
+    /// 503 when the node is not a swarm manager.
     pub fn update_secret(&self, secret: &str, version: u64, spec: &Value) -> Result<()> {
         done(self.run(secrets::update(secret, version, json_bytes(spec)))?);
         Ok(())
@@ -374,8 +394,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::Error::Api) 400 for a change other than labels or an outdated
-    /// version, 404 for an unknown config, 503 when the node is not a swarm manager.
+    /// [`Error::Api`](crate::Error::Api) 400 for a change other than labels, 404 for an
+    /// unknown config, 500 for an outdated `version` (swarmkit's "update out of sequence"),
+    /// 503 when the node is not a swarm manager.
     pub fn update_config(&self, config: &str, version: u64, spec: &Value) -> Result<()> {
         done(self.run(configs::update(config, version, json_bytes(spec)))?);
         Ok(())

@@ -10,7 +10,9 @@ use docksock_proto::timeout::Timeouts;
 use docksock_proto::version::ApiVersion;
 use docksock_proto::Limits;
 
+use crate::calls_registry::CredentialCache;
 use crate::client::Client;
+use crate::credentials::DockerConfig;
 use crate::endpoint::{Endpoint, Environment};
 use crate::error::{Error, Result};
 use crate::pool::Inner;
@@ -104,6 +106,7 @@ pub struct ClientBuilder {
     endpoint: Endpoint,
     cfg: Config,
     api_version: Option<ApiVersion>,
+    docker_config: Option<DockerConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -118,6 +121,7 @@ impl Default for ClientBuilder {
                 max_body: DEFAULT_MAX_BODY,
             },
             api_version: None,
+            docker_config: None,
         }
     }
 }
@@ -297,6 +301,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The registry credentials' configuration (`config.json`, `DOCKER_AUTH_CONFIG`). Without
+    /// it the client reads [`DockerConfig::from_env`] the first time it needs credentials.
+    #[must_use]
+    pub fn docker_config(mut self, config: DockerConfig) -> Self {
+        self.docker_config = Some(config);
+        self
+    }
+
     /// The client. Nothing is connected yet: the first call connects and negotiates.
     pub fn build(self) -> Client {
         let (path, host_header, base_path) = match &self.endpoint {
@@ -325,6 +337,7 @@ impl ClientBuilder {
                 negotiated: Mutex::new(None),
                 pool: Mutex::new(Vec::new()),
                 exec_tty: Mutex::new(Vec::new()),
+                credentials: Mutex::new(CredentialCache::new(self.docker_config)),
             }),
         }
     }

@@ -152,6 +152,15 @@ pub enum Error {
     /// The daemon answered in a way this client did not expect (well-formed HTTP, but not what
     /// the endpoint is documented to return). The text says what, after the operation.
     Unexpected(String),
+    /// Registry credentials could not be read or stored: an unreadable or malformed
+    /// `config.json` or `DOCKER_AUTH_CONFIG`, or a credential helper that failed (not one that
+    /// answered "credentials not found": that is no credentials, not an error).
+    Credentials {
+        /// The registry (its `config.json` key), or empty when the error is not about one.
+        registry: String,
+        /// What went wrong, naming the file or the helper.
+        message: String,
+    },
 }
 
 impl Error {
@@ -278,7 +287,7 @@ impl Error {
                     *text = format!("{op}: {text}");
                 }
             }
-            Error::Version { .. } | Error::Config(_) => {}
+            Error::Version { .. } | Error::Config(_) | Error::Credentials { .. } => {}
         }
         self
     }
@@ -379,6 +388,12 @@ impl fmt::Display for Error {
             Error::Config(message) => write!(f, "configuration error: {message}"),
             Error::Json { context, source } => write!(f, "{context}: {source}"),
             Error::Unexpected(message) => f.write_str(message),
+            Error::Credentials { registry, message } if registry.is_empty() => {
+                write!(f, "registry credentials: {message}")
+            }
+            Error::Credentials { registry, message } => {
+                write!(f, "registry credentials for {registry}: {message}")
+            }
         }
     }
 }

@@ -72,16 +72,19 @@
 #![doc = include_str!("operations.md")]
 #![forbid(unsafe_code)]
 
+mod base64;
 mod body;
 mod calls;
 mod calls_containers;
 mod calls_images;
 mod calls_networks;
+mod calls_registry;
 mod calls_swarm;
 mod calls_system;
 mod client;
 mod config;
 mod conn;
+mod credentials;
 mod demux;
 mod duplex;
 mod endpoint;
@@ -90,6 +93,7 @@ mod exchange;
 mod headers;
 mod hijack;
 mod pool;
+mod progress;
 mod reference;
 mod response;
 mod typed;
@@ -101,6 +105,10 @@ pub use config::{
     socket_candidates, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEAD_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, DEFAULT_SOCKET,
     DEFAULT_WRITE_TIMEOUT,
+};
+pub use credentials::{
+    registry_config_value, registry_hostname, registry_key, registry_of_image, DockerConfig,
+    RegistryAuth, DOCKER_HUB, HELPER_PREFIX, MAX_CONFIG_FILE, MAX_HELPER_OUTPUT, TOKEN_USERNAME,
 };
 pub use demux::{Chunk, Demux, Output, MAX_SYSTEM_ERROR};
 pub use docksock_api::{
@@ -120,6 +128,7 @@ pub use endpoint::{
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;
+pub use progress::{Progress, ProgressMessage, Transferred};
 pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};
 #[cfg(feature = "models")]

@@ -35,6 +35,9 @@ pub(crate) struct Inner {
     /// The `Tty` of the execs this client created and has not started yet (the newest last,
     /// at most [`EXEC_TTY_KEPT`]): starting one needs no inspect to know it.
     pub(crate) exec_tty: Mutex<Vec<(String, bool)>>,
+    /// Registry credentials: the configuration (read on first use unless the builder was given
+    /// one) and every registry's answer, so that a helper is asked once per client.
+    pub(crate) credentials: Mutex<crate::calls_registry::CredentialCache>,
 }
 
 /// How many created-but-not-started execs' `Tty` a client remembers.

@@ -12,6 +12,11 @@
 //!   start NAME | stop NAME       start or stop a container
 //!   rm [-f] NAME                 remove a container (force with -f)
 //!   events [--since T] [--until T]   the daemon's event stream, one JSON object per line
+//!   pull IMAGE | push IMAGE      pull or push with docker's credentials; progress per layer,
+//!                                then the digest
+//!   login -u USER SERVER         checks USER and the password read from stdin with the
+//!                                daemon, then stores them where `docker login` would
+//!   logout SERVER                removes SERVER's stored credentials
 //! ```
 //!
 //! `--host` takes a `DOCKER_HOST` value (`unix:///path`, `/path`, `tcp://host:port[/base]`,
@@ -26,14 +31,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use docksock::{
-    Client, EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions,
-    RemoveContainerOptions, StreamKind,
+    Client, EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions, Progress,
+    PullOptions, PushOptions, RegistryAuth, RemoveContainerOptions, StreamKind,
 };
 
 const USAGE: &str = "usage: docksock [--host URL | --context NAME] [--timeout-ms N] COMMAND [ARGS]
 commands: ping | version | info | images | ps [-a] | inspect NAME
           logs [-f] [--tail N] NAME | start NAME | stop NAME | rm [-f] NAME
-          events [--since T] [--until T]";
+          events [--since T] [--until T]
+          pull IMAGE | push IMAGE | login -u USER SERVER (password on stdin) | logout SERVER";
 
 /// A command line that could not be understood.
 struct Usage(String);
@@ -273,7 +279,63 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 say!("{}", event?);
             }
         }
+        "pull" | "push" => {
+            let (flags, positional) = parse(rest, &[])?;
+            check_flags(&flags, &[])?;
+            let image = one_name(&positional, command)?;
+            let progress = if command == "pull" {
+                client.pull(image, &PullOptions::default())?
+            } else {
+                client.push(image, &PushOptions::default())?
+            };
+            show_progress(progress)?;
+        }
+        "login" => {
+            let (flags, positional) = parse(rest, &["-u", "--username"])?;
+            check_flags(&flags, &["-u", "--username"])?;
+            let server = one_name(&positional, "login")?;
+            let user = value(&flags, "-u")
+                .or_else(|| value(&flags, "--username"))
+                .ok_or_else(|| Usage("login needs -u USER".into()))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| docksock::Error::io("reading the password from stdin", e))?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let answer = client.login(&RegistryAuth::basic(user, password, server))?;
+            say!("{}", answer["Status"].as_str().unwrap_or("Login Succeeded"));
+        }
+        "logout" => {
+            let (flags, positional) = parse(rest, &[])?;
+            check_flags(&flags, &[])?;
+            let server = one_name(&positional, "logout")?;
+            client.logout(server)?;
+            say!("Removing login credentials for {server}");
+        }
         other => return Err(Usage(format!("unknown command {other:?}")).into()),
+    }
+    Ok(())
+}
+
+/// Prints a pull or push stream a line per message (`id: status current/total`), then the
+/// digest.
+fn show_progress(mut progress: Progress) -> Result<(), Failure> {
+    for msg in &mut progress {
+        let msg = msg?;
+        let mut line = String::new();
+        if let Some(id) = &msg.id {
+            line.push_str(id);
+            line.push_str(": ");
+        }
+        line.push_str(msg.status.as_deref().unwrap_or(""));
+        if let (Some(cur), Some(total)) = (msg.current, msg.total) {
+            line.push_str(&format!(" {cur}/{total}"));
+        }
+        say!("{line}");
+    }
+    let done = progress.finish()?;
+    if let Some(d) = done.digest {
+        say!("digest: {d}");
     }
     Ok(())
 }

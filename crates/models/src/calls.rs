@@ -239,3 +239,134 @@ pub mod exec {
         Typed::new(exec::inspect(exec_id))
     }
 }
+
+/// Swarm: inspect, unlock key.
+pub mod swarm {
+    use super::*;
+    use crate::{Swarm, UnlockKeyResponse};
+    use docksock_api::swarm;
+
+    /// `GET /swarm`.
+    pub fn inspect() -> Typed<'static, Swarm> {
+        Typed::new(swarm::inspect())
+    }
+
+    /// `GET /swarm/unlockkey`.
+    pub fn unlock_key() -> Typed<'static, UnlockKeyResponse> {
+        Typed::new(swarm::unlock_key())
+    }
+}
+
+/// Swarm nodes: list, inspect.
+pub mod nodes {
+    use super::*;
+    use crate::Node;
+    use docksock_api::{nodes, Filters};
+
+    /// `GET /nodes`.
+    pub fn list<'a>(filters: Option<&Filters>) -> Typed<'a, Vec<Node>> {
+        Typed::new(nodes::list(filters))
+    }
+
+    /// `GET /nodes/{id}`.
+    pub fn inspect(node: &str) -> Typed<'_, Node> {
+        Typed::new(nodes::inspect(node))
+    }
+}
+
+/// Swarm services: list, inspect, create, update.
+pub mod services {
+    use super::*;
+    use crate::{Service, ServiceCreateResponse, ServiceSpec, ServiceUpdateResponse};
+    use docksock_api::{services, ListServicesOptions, UpdateServiceOptions};
+
+    /// `GET /services`.
+    pub fn list(opts: &ListServicesOptions) -> Typed<'_, Vec<Service>> {
+        Typed::new(services::list(opts))
+    }
+
+    /// `GET /services/{id}?insertDefaults=`.
+    pub fn inspect(service: &str, insert_defaults: bool) -> Typed<'_, Service> {
+        Typed::new(services::inspect(service, insert_defaults))
+    }
+
+    /// `POST /services/create`; `registry_auth` is sent as `X-Registry-Auth`.
+    pub fn create<'a>(
+        spec: &ServiceSpec,
+        registry_auth: Option<&'a str>,
+    ) -> Typed<'a, ServiceCreateResponse> {
+        Typed::new(services::create(json_body(spec), registry_auth))
+    }
+
+    /// `POST /services/{id}/update?version=`: `version` is the service's current
+    /// `Version.Index`, `spec` the whole new spec.
+    pub fn update<'a>(
+        service: &'a str,
+        version: u64,
+        opts: &'a UpdateServiceOptions,
+        spec: &ServiceSpec,
+    ) -> Typed<'a, ServiceUpdateResponse> {
+        Typed::new(services::update(service, version, opts, json_body(spec)))
+    }
+}
+
+/// Swarm tasks: list, inspect.
+pub mod tasks {
+    use super::*;
+    use crate::Task;
+    use docksock_api::{tasks, Filters};
+
+    /// `GET /tasks`.
+    pub fn list<'a>(filters: Option<&Filters>) -> Typed<'a, Vec<Task>> {
+        Typed::new(tasks::list(filters))
+    }
+
+    /// `GET /tasks/{id}`.
+    pub fn inspect(task: &str) -> Typed<'_, Task> {
+        Typed::new(tasks::inspect(task))
+    }
+}
+
+/// Swarm secrets: list, inspect, create.
+pub mod secrets {
+    use super::*;
+    use crate::{IDResponse, Secret, SecretSpec};
+    use docksock_api::{secrets, Filters};
+
+    /// `GET /secrets`.
+    pub fn list<'a>(filters: Option<&Filters>) -> Typed<'a, Vec<Secret>> {
+        Typed::new(secrets::list(filters))
+    }
+
+    /// `GET /secrets/{id}` (never the secret's data).
+    pub fn inspect(secret: &str) -> Typed<'_, Secret> {
+        Typed::new(secrets::inspect(secret))
+    }
+
+    /// `POST /secrets/create` (`Data` is base64).
+    pub fn create<'a>(spec: &SecretSpec) -> Typed<'a, IDResponse> {
+        Typed::new(secrets::create(json_body(spec)))
+    }
+}
+
+/// Swarm configs: list, inspect, create.
+pub mod configs {
+    use super::*;
+    use crate::{Config, ConfigSpec, IDResponse};
+    use docksock_api::{configs, Filters};
+
+    /// `GET /configs`.
+    pub fn list<'a>(filters: Option<&Filters>) -> Typed<'a, Vec<Config>> {
+        Typed::new(configs::list(filters))
+    }
+
+    /// `GET /configs/{id}`.
+    pub fn inspect(config: &str) -> Typed<'_, Config> {
+        Typed::new(configs::inspect(config))
+    }
+
+    /// `POST /configs/create` (`Data` is base64).
+    pub fn create<'a>(spec: &ConfigSpec) -> Typed<'a, IDResponse> {
+        Typed::new(configs::create(json_body(spec)))
+    }
+}

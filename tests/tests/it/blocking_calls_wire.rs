@@ -266,6 +266,43 @@ fn blocking_wire_nodes_services_tasks() {
             assert_eq!(out.stdout, b"hi\n");
         },
     );
+
+    // Without `tty`, the framing the answer declares (API 1.42+) is used, and no inspect is
+    // made (`check` sees exactly one request): raw bytes that would be a bad frame header, and
+    // a stderr frame.
+    let raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\
+                Content-Length: 8\r\n\r\n\x05tty hi\n";
+    let mux = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n\
+                Content-Length: 11\r\n\r\n\x02\x00\x00\x00\x00\x00\x00\x03er\n";
+    let untold = ServiceLogsOptions::default();
+    for (path, answer) in [
+        ("services/web", &raw[..]),
+        ("services/web", &mux[..]),
+        ("tasks/t1", &raw[..]),
+        ("tasks/t1", &mux[..]),
+    ] {
+        check(
+            answer,
+            &format!("GET /v1.51/{path}/logs?stdout=1&stderr=1"),
+            None,
+            |d| {
+                let logs = if path.starts_with("services") {
+                    d.service_logs("web", &untold)
+                } else {
+                    d.task_logs("t1", &untold)
+                };
+                let out = logs.unwrap().collect_output().unwrap();
+                if answer == raw {
+                    assert_eq!(
+                        (&out.stdout[..], &out.stderr[..]),
+                        (&b"\x05tty hi\n"[..], &b""[..])
+                    );
+                } else {
+                    assert_eq!((&out.stdout[..], &out.stderr[..]), (&b""[..], &b"er\n"[..]));
+                }
+            },
+        );
+    }
 }
 
 #[test]

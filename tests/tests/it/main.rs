@@ -17,6 +17,9 @@ mod blocking_volumes;
 mod blocking_archive;
 // Blocking client against the real daemon: commit, history, image prune, save/load, registry calls.
 mod blocking_image_ops;
+// Blocking client against the real daemon and the test registry: pull, push, login, credential
+// helpers, DOCKER_AUTH_CONFIG, X-Registry-Config.
+mod blocking_registry;
 // Blocking client against the real daemon: ping HEAD, data usage, auth, container prune, plugins.
 mod blocking_system;
 // Blocking client against the scripted fault server: Swarm, plugin and registry calls' encoding.
@@ -52,5 +55,8 @@ mod blocking_json_seq;
 // Blocking client against the real daemon: version negotiation, builder and DOCKER_API_VERSION
 // pins.
 mod blocking_negotiation;
+// Swarm mode against a daemon of its own (`-swarm` engine): init, tokens, unlock key, nodes,
+// secrets and configs mounted into a 3-replica service, logs, tasks, scale, rollback, leave.
+mod swarm_daemon;
 // tcp://, TLS, ssh:// and contexts against the servers of scripts/transports.
 mod transports;

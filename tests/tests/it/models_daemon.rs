@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// Runs `typed` twice: typed, and raw; every non-null leaf of the raw JSON that the model
 /// knows is kept unchanged (compared after a typed round trip).
-fn typed_and_raw<T>(docker: &Client, typed: Typed<'_, T>) -> T
+pub(crate) fn typed_and_raw<T>(docker: &Client, typed: Typed<'_, T>) -> T
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
@@ -43,6 +43,11 @@ fn assert_subset(kept: &Value, raw: &Value, path: &str) {
             for (v, w) in a.iter().zip(b) {
                 assert_subset(v, w, &format!("{path}[]"));
             }
+        }
+        // A float field the daemon sent as an integer (`MaxFailureRatio: 0`) comes back as
+        // `0.0`: the same number.
+        (Value::Number(a), Value::Number(b)) if a.is_f64() || b.is_f64() => {
+            assert_eq!(a.as_f64(), b.as_f64(), "{path}")
         }
         (a, b) => assert_eq!(a, b, "{path}"),
     }

@@ -688,6 +688,12 @@ pub enum ServiceUpdateStatusState {
     Paused,
     /// `"completed"`
     Completed,
+    /// `"rollback_started"`
+    RollbackStarted,
+    /// `"rollback_paused"`
+    RollbackPaused,
+    /// `"rollback_completed"`
+    RollbackCompleted,
     /// A value not in the API description, kept as sent.
     Other(String),
 }
@@ -699,6 +705,9 @@ impl ServiceUpdateStatusState {
             Self::Updating => "updating",
             Self::Paused => "paused",
             Self::Completed => "completed",
+            Self::RollbackStarted => "rollback_started",
+            Self::RollbackPaused => "rollback_paused",
+            Self::RollbackCompleted => "rollback_completed",
             Self::Other(s) => s,
         }
     }
@@ -710,6 +719,9 @@ impl From<&str> for ServiceUpdateStatusState {
             "updating" => Self::Updating,
             "paused" => Self::Paused,
             "completed" => Self::Completed,
+            "rollback_started" => Self::RollbackStarted,
+            "rollback_paused" => Self::RollbackPaused,
+            "rollback_completed" => Self::RollbackCompleted,
             other => Self::Other(other.to_owned()),
         }
     }
