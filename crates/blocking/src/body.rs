@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::Read;
+use std::io::{self, Read, Write};
 
 /// The body of a request: nothing, bytes, JSON, or any [`Read`] streamed in constant memory.
 ///
@@ -12,6 +12,8 @@ use std::io::Read;
 ///   request sets its own `Content-Type`).
 /// * [`Body::reader`] — `Transfer-Encoding: chunked`, read and sent 64 KiB at a time: an image
 ///   import or a build context of gigabytes is never held in memory.
+/// * [`Body::writer`] — `Transfer-Encoding: chunked` too, for a producer that writes (a tar
+///   builder): what it writes is sent in 64 KiB chunks as it writes, on the caller's thread.
 ///
 /// ```
 /// use docksock::Body;
@@ -35,7 +37,12 @@ pub(crate) enum Repr<'a> {
         content_type: Option<&'static str>,
     },
     Reader(Box<dyn Read + 'a>),
+    /// Taken (`None`) when the upload calls it.
+    Writer(Option<WriteFn<'a>>),
 }
+
+/// A body producer: called once with the request's body as a writer.
+pub(crate) type WriteFn<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
 
 impl<'a> Body<'a> {
     /// No body.
@@ -71,6 +78,35 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// What `produce` writes to the writer it is given, streamed with `Transfer-Encoding:
+    /// chunked` as it writes: bytes are gathered into 64 KiB chunks and each is sent as soon as
+    /// it is full, so the whole body is never held in memory, and no thread or pipe is needed.
+    /// `produce` runs on the calling thread, once the request head is written.
+    ///
+    /// A write fails (and `produce` should return that error) when the daemon answers early —
+    /// it refused the request before reading the whole body; the call then returns the
+    /// daemon's answer — or when the connection fails. An error `produce` returns aborts the
+    /// request: the body is not ended, so the daemon never takes a truncated body for a whole
+    /// one.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use docksock::Body;
+    ///
+    /// let body = Body::writer(|out| {
+    ///     for i in 0..3 {
+    ///         writeln!(out, "line {i}")?;
+    ///     }
+    ///     Ok(())
+    /// });
+    /// # let _ = body;
+    /// ```
+    pub fn writer(produce: impl FnOnce(&mut dyn Write) -> io::Result<()> + 'a) -> Body<'a> {
+        Body {
+            repr: Repr::Writer(Some(Box::new(produce))),
+        }
+    }
+
     /// The `Content-Type` this body implies, if any.
     pub(crate) fn content_type(&self) -> Option<&'static str> {
         match &self.repr {
@@ -96,6 +132,7 @@ impl fmt::Debug for Body<'_> {
                 .field("content_type", content_type)
                 .finish(),
             Repr::Reader(_) => f.write_str("Body::Reader"),
+            Repr::Writer(_) => f.write_str("Body::Writer"),
         }
     }
 }

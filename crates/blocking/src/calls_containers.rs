@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::body::Body;
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::path_stat::PathStat;
 use crate::response::{Response, ResponseBody};
 
 /// Reads the rest of a short answer so that its connection can be reused.
@@ -80,7 +81,7 @@ pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
 
 /// The stat of a path from the archive endpoints' header: base64 of a JSON object (`name`,
 /// `size`, `mode`, `mtime`, `linkTarget`).
-fn path_stat(resp: &Response, what: &str) -> Result<Value> {
+pub(crate) fn path_stat(resp: &Response, what: &str) -> Result<PathStat> {
     let header = resp.header(PATH_STAT_HEADER).ok_or_else(|| {
         Error::Unexpected(format!(
             "{what}: no {PATH_STAT_HEADER} header in the answer"
@@ -88,10 +89,11 @@ fn path_stat(resp: &Response, what: &str) -> Result<Value> {
     })?;
     let raw = base64_decode(header).ok_or_else(|| {
         Error::Unexpected(format!(
-            "{what}: {PATH_STAT_HEADER} is not base64: {header:?}"
+            "{what}: {PATH_STAT_HEADER} is not base64: {}",
+            crate::error::shown(header)
         ))
     })?;
-    serde_json::from_slice(&raw).map_err(|e| Error::json(format!("{what}: the path stat"), e))
+    PathStat::from_json(&raw, what)
 }
 
 impl Client {
@@ -194,15 +196,17 @@ impl Client {
     }
 
     /// `HEAD /containers/{id}/archive?path=`: the stat of `path` in the container, decoded
-    /// from the `X-Docker-Container-Path-Stat` header: `{"name", "size", "mode", "mtime",
-    /// "linkTarget"}`.
+    /// from the `X-Docker-Container-Path-Stat` header (base64 of the JSON `{"name", "size",
+    /// "mode", "mtime", "linkTarget"}`) into a [`PathStat`], whose mode is Go's
+    /// `os.FileMode` ([`FileMode`](crate::FileMode): the type in the high bits).
     ///
     /// # Errors
     ///
     /// [`Error::Api`] 404 when the container or the path does not exist (a `HEAD` answer has
-    /// no body: the message is the status); [`Error::Unexpected`] when the header is missing
-    /// or not base64; [`Error::Json`] when it does not hold JSON.
-    pub fn container_archive_info(&self, id: &str, path: &str) -> Result<Value> {
+    /// no body: the message is the status); [`Error::Unexpected`] when the header is missing,
+    /// not base64, or lacks `name`, `size` or `mode`; [`Error::Json`] when it does not hold
+    /// JSON.
+    pub fn container_archive_info(&self, id: &str, path: &str) -> Result<PathStat> {
         let resp = self.run(containers::archive_info(id, path))?;
         let stat = path_stat(&resp, "container archive info");
         done(resp);

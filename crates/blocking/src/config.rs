@@ -10,12 +10,12 @@ use docksock_proto::timeout::Timeouts;
 use docksock_proto::version::ApiVersion;
 use docksock_proto::Limits;
 
-use crate::calls_registry::CredentialCache;
 use crate::client::Client;
 use crate::credentials::DockerConfig;
 use crate::endpoint::{Endpoint, Environment};
 use crate::error::{Error, Result};
 use crate::pool::Inner;
+use crate::registry::CredentialCache;
 
 /// The socket used when neither `DOCKER_HOST` nor the builder names one.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";

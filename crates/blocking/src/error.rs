@@ -161,6 +161,17 @@ pub enum Error {
         /// What went wrong, naming the file or the helper.
         message: String,
     },
+    /// A copy between the local file system and a container (feature `archive`) was refused:
+    /// a tar entry that would land outside the destination (a `..` component, an absolute
+    /// path, a link pointing out of it, a path through a symbolic link), an entry of a kind
+    /// that is not extracted, a file that changed size while it was archived, or a path of
+    /// the wrong kind (not a directory). `message` says which.
+    Archive {
+        /// The tar entry, local path or container path concerned.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -287,7 +298,10 @@ impl Error {
                     *text = format!("{op}: {text}");
                 }
             }
-            Error::Version { .. } | Error::Config(_) | Error::Credentials { .. } => {}
+            Error::Version { .. }
+            | Error::Config(_)
+            | Error::Credentials { .. }
+            | Error::Archive { .. } => {}
         }
         self
     }
@@ -394,6 +408,7 @@ impl fmt::Display for Error {
             Error::Credentials { registry, message } => {
                 write!(f, "registry credentials for {registry}: {message}")
             }
+            Error::Archive { path, message } => write!(f, "{path:?}: {message}"),
         }
     }
 }

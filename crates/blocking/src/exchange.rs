@@ -8,7 +8,7 @@
 //! [`Conn`].
 
 use std::fmt::Write as _;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
 use docksock_api::{Call, CallBody, RequestBody};
 use docksock_proto::encode::{BodyFraming, PathParam, RequestSpec};
@@ -17,7 +17,7 @@ use docksock_proto::timeout::Timeout;
 use docksock_proto::version::ApiVersion;
 use docksock_proto::MisuseError;
 
-use crate::body::{Body, Repr};
+use crate::body::{Body, Repr, WriteFn};
 use crate::conn::{Conn, READ_CHUNK};
 use crate::error::{shown, Error, Result};
 use crate::headers::OwnedHead;
@@ -181,7 +181,7 @@ fn send_call(
     let framing = match &body.repr {
         Repr::Empty => BodyFraming::None,
         Repr::Bytes { data, .. } => BodyFraming::Length(data.len() as u64),
-        Repr::Reader(_) => BodyFraming::Chunked,
+        Repr::Reader(_) | Repr::Writer(_) => BodyFraming::Chunked,
     };
     call.with_spec(version, |spec| {
         let spec = spec
@@ -261,6 +261,16 @@ fn attempt(
     conn.start(request, wire.len() + rest)?;
     let early = match &mut body.repr {
         Repr::Reader(reader) => upload(conn, wire, &mut **reader)?,
+        Repr::Writer(producer) => match producer.take() {
+            Some(produce) => upload_written(conn, wire, produce)?,
+            // Not reached: once the producer runs, the request is not sent again.
+            None => {
+                return Err(Error::Unexpected(
+                    "the request body's producer ran already: the request cannot be sent again"
+                        .into(),
+                ))
+            }
+        },
         Repr::Bytes { data, .. } if rest > 0 => {
             // A failed write leaves the outcome to the read side.
             if conn.write_all(wire)? {
@@ -279,6 +289,68 @@ fn attempt(
     }
 }
 
+/// What became of a chunk of a streamed body.
+enum Flow {
+    /// Sent; the daemon has not answered yet.
+    Go,
+    /// The upload stops: with the daemon's early answer, or `None` when the write side failed
+    /// (the read side decides the outcome).
+    Stop(Option<(OwnedHead, bool)>),
+}
+
+/// One buffer for a streamed body's chunks, each framed in place (one write per chunk).
+struct Chunks {
+    buf: Vec<u8>,
+}
+
+impl Chunks {
+    fn new() -> Chunks {
+        Chunks {
+            buf: vec![0u8; CHUNK_PREFIX_ROOM + READ_CHUNK + 2],
+        }
+    }
+
+    /// Where the next chunk's data goes (`READ_CHUNK` bytes).
+    fn space(&mut self) -> &mut [u8] {
+        self.buf
+            .get_mut(CHUNK_PREFIX_ROOM..CHUNK_PREFIX_ROOM + READ_CHUNK)
+            .unwrap_or(&mut [])
+    }
+
+    /// Frames and writes the first `n` bytes of [`space`](Self::space) as one chunk, then
+    /// looks, without blocking, at what the daemon sent: a response head is an early answer.
+    fn send(&mut self, conn: &mut Conn, n: usize) -> Result<Flow> {
+        let frame = conn.frame_body(n)?;
+        let prefix = frame.prefix();
+        let suffix = frame.suffix();
+        let start = CHUNK_PREFIX_ROOM - prefix.len();
+        let stop = CHUNK_PREFIX_ROOM + n;
+        if let Some(dst) = self.buf.get_mut(start..CHUNK_PREFIX_ROOM) {
+            dst.copy_from_slice(prefix);
+        }
+        if let Some(dst) = self.buf.get_mut(stop..stop + suffix.len()) {
+            dst.copy_from_slice(suffix);
+        }
+        let framed = self.buf.get(start..stop + suffix.len()).unwrap_or(&[]);
+        if !conn.write_all(framed)? {
+            return Ok(Flow::Stop(None));
+        }
+        if conn.poll_arrived()? {
+            if let Some(head) = conn.poll_head()? {
+                return Ok(Flow::Stop(Some(head)));
+            }
+        }
+        Ok(Flow::Go)
+    }
+}
+
+/// Ends a streamed body (the last chunk).
+fn finish(conn: &mut Conn) -> Result<()> {
+    let end = conn.finish_body()?;
+    conn.write_all(end)?;
+    Ok(())
+}
+
 /// Streams a chunked body from `reader`, 64 KiB at a time, each chunk framed in place in one
 /// buffer (one write per chunk). Between chunks it looks, without blocking, at what the
 /// daemon sent: a response head is an early answer (the exchange abandons the rest of the
@@ -291,42 +363,131 @@ fn upload(
     if !conn.write_all(head)? {
         return Ok(None);
     }
-    let mut buf = vec![0u8; CHUNK_PREFIX_ROOM + READ_CHUNK + 2];
+    let mut chunks = Chunks::new();
     loop {
         let n = loop {
-            let data = buf
-                .get_mut(CHUNK_PREFIX_ROOM..CHUNK_PREFIX_ROOM + READ_CHUNK)
-                .unwrap_or(&mut []);
-            match reader.read(data) {
+            match reader.read(chunks.space()) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Error::from_io("reading the request body", e)),
             }
         };
         if n == 0 {
-            let end = conn.finish_body()?;
-            conn.write_all(end)?;
+            finish(conn)?;
             return Ok(None);
         }
-        let frame = conn.frame_body(n)?;
-        let prefix = frame.prefix();
-        let suffix = frame.suffix();
-        let start = CHUNK_PREFIX_ROOM - prefix.len();
-        let stop = CHUNK_PREFIX_ROOM + n;
-        if let Some(dst) = buf.get_mut(start..CHUNK_PREFIX_ROOM) {
-            dst.copy_from_slice(prefix);
+        if let Flow::Stop(early) = chunks.send(conn, n)? {
+            return Ok(early);
         }
-        if let Some(dst) = buf.get_mut(stop..stop + suffix.len()) {
-            dst.copy_from_slice(suffix);
+    }
+}
+
+/// The writer a body producer ([`Body::writer`]) writes to: it fills a chunk and sends it when
+/// full. Once the upload has stopped (an early answer, a failed write, an error of the
+/// connection) every write fails, and the reason is kept for the exchange.
+struct ChunkWriter<'c> {
+    conn: &'c mut Conn,
+    chunks: Chunks,
+    filled: usize,
+    /// The upload stopped: the early answer, or `None` when the write side failed.
+    stopped: Option<Option<(OwnedHead, bool)>>,
+    /// The connection's error that stopped the upload.
+    failed: Option<Error>,
+}
+
+impl ChunkWriter<'_> {
+    /// Sends what is gathered as one chunk.
+    fn send_filled(&mut self) -> io::Result<()> {
+        if self.filled == 0 {
+            return Ok(());
         }
-        let framed = buf.get(start..stop + suffix.len()).unwrap_or(&[]);
-        if !conn.write_all(framed)? {
-            return Ok(None);
-        }
-        if conn.poll_arrived()? {
-            if let Some(head) = conn.poll_head()? {
-                return Ok(Some(head));
+        let n = std::mem::take(&mut self.filled);
+        match self.chunks.send(self.conn, n) {
+            Ok(Flow::Go) => Ok(()),
+            Ok(Flow::Stop(early)) => {
+                self.stopped = Some(early);
+                Err(self.stopped_error())
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                Err(self.stopped_error())
             }
         }
     }
+
+    /// The error every write returns once the upload stopped.
+    fn stopped_error(&self) -> io::Error {
+        let why = match (&self.stopped, &self.failed) {
+            (Some(Some(_)), _) => "the daemon answered before the request body was sent whole",
+            (Some(None), _) => "the daemon stopped reading the request body",
+            _ => "the connection failed while sending the request body",
+        };
+        io::Error::new(io::ErrorKind::BrokenPipe, why)
+    }
+}
+
+impl Write for ChunkWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.stopped.is_some() || self.failed.is_some() {
+            return Err(self.stopped_error());
+        }
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let space = self.chunks.space();
+        let free = space.get_mut(self.filled..).unwrap_or(&mut []);
+        let n = data.len().min(free.len());
+        if let (Some(dst), Some(src)) = (free.get_mut(..n), data.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.filled += n;
+        if self.filled == READ_CHUNK {
+            self.send_filled()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.stopped.is_some() || self.failed.is_some() {
+            return Err(self.stopped_error());
+        }
+        self.send_filled()
+    }
+}
+
+/// Streams a chunked body that `produce` writes ([`Body::writer`]), in chunks of up to 64 KiB
+/// gathered in one buffer, with [`upload`]'s early-answer rule between chunks.
+fn upload_written(
+    conn: &mut Conn,
+    head: &[u8],
+    produce: WriteFn<'_>,
+) -> Result<Option<(OwnedHead, bool)>> {
+    if !conn.write_all(head)? {
+        return Ok(None);
+    }
+    // The producer cannot be run twice: the request is not sent again from here on.
+    conn.consume_body()?;
+    let mut w = ChunkWriter {
+        conn,
+        chunks: Chunks::new(),
+        filled: 0,
+        stopped: None,
+        failed: None,
+    };
+    let produced = produce(&mut w);
+    let tail = match produced {
+        Ok(()) if w.stopped.is_none() && w.failed.is_none() => w.send_filled(),
+        _ => Ok(()),
+    };
+    if let Some(e) = w.failed.take() {
+        return Err(e);
+    }
+    if let Some(early) = w.stopped.take() {
+        return Ok(early);
+    }
+    if let Err(e) = produced.and(tail) {
+        return Err(Error::from_io("producing the request body", e));
+    }
+    finish(w.conn)?;
+    Ok(None)
 }

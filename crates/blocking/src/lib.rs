@@ -72,13 +72,14 @@
 #![doc = include_str!("operations.md")]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "archive")]
+pub mod archive;
 mod base64;
 mod body;
 mod calls;
 mod calls_containers;
 mod calls_images;
 mod calls_networks;
-mod calls_registry;
 mod calls_swarm;
 mod calls_system;
 mod client;
@@ -92,9 +93,11 @@ mod error;
 mod exchange;
 mod headers;
 mod hijack;
+mod path_stat;
 mod pool;
 mod progress;
 mod reference;
+mod registry;
 mod response;
 mod typed;
 
@@ -128,6 +131,7 @@ pub use endpoint::{
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;
+pub use path_stat::{FileMode, PathStat};
 pub use progress::{Progress, ProgressMessage, Transferred};
 pub use reference::{canonical_image_ref, same_image_ref};
 pub use response::{JsonMessages, Response, ResponseBody};

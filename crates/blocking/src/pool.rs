@@ -37,7 +37,7 @@ pub(crate) struct Inner {
     pub(crate) exec_tty: Mutex<Vec<(String, bool)>>,
     /// Registry credentials: the configuration (read on first use unless the builder was given
     /// one) and every registry's answer, so that a helper is asked once per client.
-    pub(crate) credentials: Mutex<crate::calls_registry::CredentialCache>,
+    pub(crate) credentials: Mutex<crate::registry::CredentialCache>,
 }
 
 /// How many created-but-not-started execs' `Tty` a client remembers.

@@ -51,7 +51,31 @@ fn tar_files(mut tar: impl Read) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-fn running(docker: &Client, test: &str, tty: bool) -> ContainerGuard {
+/// Runs `cmd` in the container and fails the test unless it exits 0.
+pub(crate) fn exec_ok(docker: &Client, id: &str, cmd: &[&str]) {
+    let exec = docker
+        .create_exec(
+            id,
+            &json!({"Cmd": cmd, "AttachStdout": true, "AttachStderr": true}),
+        )
+        .unwrap();
+    let out = docker
+        .start_exec(&exec)
+        .unwrap()
+        .demux()
+        .collect_output()
+        .unwrap();
+    let code = docker.inspect_exec(&exec).unwrap()["ExitCode"].clone();
+    assert_eq!(
+        code,
+        0,
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub(crate) fn running(docker: &Client, test: &str, tty: bool) -> ContainerGuard {
     let image = busybox_image(docker);
     let c = ContainerGuard::create(
         docker,
@@ -77,8 +101,39 @@ fn blocking_archive_put_head_get_changes_export() {
     let stat = docker
         .container_archive_info(&c.id, "/tmp/hello.bin")
         .unwrap();
-    assert_eq!(stat["name"], "hello.bin", "{stat}");
-    assert_eq!(stat["size"], data.len() as u64, "{stat}");
+    assert_eq!(stat.name, "hello.bin", "{stat:?}");
+    assert_eq!(stat.size, data.len() as u64, "{stat:?}");
+    assert!(stat.mode.is_regular(), "{stat:?}");
+    // Docker: empty for a non-link; Podman: the path itself.
+    assert!(
+        stat.link_target.is_empty() || stat.link_target == "/tmp/hello.bin",
+        "{stat:?}"
+    );
+    assert!(stat.modified().is_some(), "{stat:?}");
+    // A directory and a symbolic link: the type in Go's high mode bits, the link's target.
+    let dir = docker.container_archive_info(&c.id, "/tmp").unwrap();
+    assert!(dir.mode.is_dir() && !dir.mode.is_symlink(), "{dir:?}");
+    assert_eq!(dir.mode.unix_mode() & 0o170000, 0o040000, "{dir:?}");
+    exec_ok(
+        &docker,
+        &c.id,
+        &["ln", "-s", "/tmp/hello.bin", "/tmp/hello.link"],
+    );
+    let link = docker
+        .container_archive_info(&c.id, "/tmp/hello.link")
+        .unwrap();
+    assert!(link.mode.is_symlink() && !link.mode.is_dir(), "{link:?}");
+    assert_eq!(link.link_target, "/tmp/hello.bin", "{link:?}");
+    if link.name != "hello.link" && engine.is_podman() {
+        set_aside(
+            &engine,
+            "blocking_archive_put_head_get_changes_export",
+            "the path stat of a symbolic link names the link's target (hello.bin), not the \
+             link (hello.link)",
+        );
+    } else {
+        assert_eq!(link.name, "hello.link", "{link:?}");
+    }
 
     let files = tar_files(docker.container_archive(&c.id, "/tmp/hello.bin").unwrap());
     assert_eq!(

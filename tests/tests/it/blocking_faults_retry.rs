@@ -185,3 +185,95 @@ fn blocking_fault_write_timeout_when_the_daemon_stops_reading() {
     assert!(err.to_string().contains("write_timeout"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn blocking_fault_early_answer_stops_a_written_body() {
+    // The same refusal, for a body a producer writes (Body::writer): its next write fails,
+    // and the call returns the daemon's answer, not the producer's error.
+    let server = FaultServer::start(vec![
+        Step::ReadHead,
+        Step::write(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\
+             Connection: close\r\nContent-Length: 29\r\n\r\n{\"message\":\"upload refused\"}\n",
+        ),
+        Step::Sleep(Duration::from_millis(100)),
+        Step::Close,
+    ]);
+    let docker = client(&server);
+    let mut produced = 0u64;
+    let mut producer_saw = None;
+    let err = docker
+        .request(
+            "POST",
+            "/images/load",
+            &[],
+            &[],
+            &[],
+            Body::writer(|out| {
+                let chunk = vec![0u8; 100_000];
+                for _ in 0..2560 {
+                    if let Err(e) = out.write_all(&chunk) {
+                        producer_saw = Some(e.to_string());
+                        return Err(e);
+                    }
+                    produced += chunk.len() as u64;
+                }
+                Ok(())
+            }),
+        )
+        .and_then(|resp| resp.error_for_status())
+        .unwrap_err();
+    match &err {
+        Error::Api {
+            status, message, ..
+        } => {
+            assert_eq!(*status, 400);
+            assert_eq!(message, "upload refused");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        produced < 64 << 20,
+        "the producer went on: {produced} bytes"
+    );
+    let saw = producer_saw.expect("the producer's write never failed");
+    // Which comes first, the answer seen between chunks or the failed write after the
+    // close, is the scheduler's choice; either way the producer is told the daemon is done.
+    assert!(
+        saw.contains("answered") || saw.contains("stopped reading"),
+        "{saw}"
+    );
+}
+
+#[test]
+fn blocking_fault_written_body_is_chunked_and_ended() {
+    let server = FaultServer::start(vec![
+        Step::ReadHead,
+        Step::ReadRequest,
+        Step::write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    ]);
+    let docker = client(&server);
+    let resp = docker
+        .request(
+            "POST",
+            "/images/load",
+            &[],
+            &[],
+            &[],
+            Body::writer(|out| {
+                out.write_all(b"abc")?;
+                out.write_all(&[b'x'; 70_000])?;
+                out.write_all(b"end")
+            }),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    finished(&server);
+    let wire: Vec<u8> = server.received().concat();
+    // 64 KiB chunks as the writer fills them, then the rest, then the last chunk.
+    let body_at = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let body = &wire[body_at..];
+    assert!(body.starts_with(b"10000\r\nabc"), "{:?}", &body[..12]);
+    assert!(body.ends_with(b"xxxend\r\n0\r\n\r\n"));
+    assert_eq!(body.len(), 7 + 0x10000 + 2 + 6 + (70_006 - 0x10000) + 2 + 5);
+}

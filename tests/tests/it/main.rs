@@ -34,6 +34,9 @@ mod blocking_faults_calls;
 mod blocking_limits;
 // Blocking client against the real dockerd: duplex exec and attach, TTY sessions, resize.
 mod blocking_duplex;
+// Blocking client against the real daemon: `docker cp`-like copies (feature `archive`): 1 GiB
+// in and out in constant memory, a tree with modes, times and links, refusals.
+mod blocking_archive_copy;
 // mio adapter against the real dockerd: 50 containers' logs, events, wait, in one thread.
 mod mio_daemon;
 // mio adapter against a socket pair: pipelining, refusals, retry, early answers, cancel.

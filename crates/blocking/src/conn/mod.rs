@@ -253,6 +253,14 @@ impl Conn {
         Ok(frame)
     }
 
+    /// The streamed body's source is being consumed (a producer called): from here on the
+    /// request may not be sent again.
+    pub(crate) fn consume_body(&mut self) -> Result<()> {
+        let id = self.current;
+        self.exchange.set_replayable(id, false)?;
+        Ok(())
+    }
+
     /// Ends the streamed body: the bytes to write last, reported queued.
     pub(crate) fn finish_body(&mut self) -> Result<&'static [u8]> {
         let id = self.current;
