@@ -61,7 +61,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("socket", &self.inner.path)
+            .field("endpoint", &self.inner.path)
             .field("pinned", &self.inner.pinned)
             .field("idle", &lock(&self.inner.pool).len())
             .finish()
@@ -80,16 +80,17 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured like the `docker` CLI: `DOCKER_HOST` (`unix:///path` or a bare
-    /// `/path`) and `DOCKER_API_VERSION` (pins the version). Without `DOCKER_HOST`, the first of
-    /// [`socket_candidates`](crate::socket_candidates) that exists (Docker's, then Podman's
-    /// sockets), else [`DEFAULT_SOCKET`](crate::DEFAULT_SOCKET); a failed connect to it then
-    /// names every path looked at.
+    /// A client configured like the `docker` CLI: the endpoint of
+    /// [`resolve_endpoint`](crate::resolve_endpoint) (`DOCKER_HOST` — `unix://`, `tcp://` with
+    /// `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`, `ssh://` —, else `DOCKER_CONTEXT` or the
+    /// `currentContext` of `config.json`, else the first of
+    /// [`socket_candidates`](crate::socket_candidates) that exists) and `DOCKER_API_VERSION`
+    /// (pins the version). A failed connect to a default socket names every path looked at.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for another `DOCKER_HOST` scheme (`tcp://`, `ssh://`…, named in the
-    /// message) or a malformed `DOCKER_API_VERSION`.
+    /// [`Error::Config`] for a malformed `DOCKER_HOST`, an unknown context, missing TLS
+    /// files, or a malformed `DOCKER_API_VERSION`.
     pub fn from_env() -> Result<Client> {
         Ok(Self::builder_from_env()?.build())
     }
@@ -100,12 +101,32 @@ impl Client {
     ///
     /// As [`from_env`](Self::from_env).
     pub fn builder_from_env() -> Result<ClientBuilder> {
-        ClientBuilder::from_env()
+        ClientBuilder::from_env(None, None)
     }
 
-    /// The socket path this client connects to.
+    /// The builder of a command line's `--host` and `--context` over the environment, with
+    /// the `docker` CLI's precedence (see [`Environment::resolve`](crate::Environment::resolve)):
+    /// `context`, else `host`, else as [`from_env`](Self::from_env).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env`](Self::from_env); [`Error::Config`] for both a host and a context.
+    pub fn builder_for(
+        host: Option<&std::ffi::OsStr>,
+        context: Option<&str>,
+    ) -> Result<ClientBuilder> {
+        ClientBuilder::from_env(host, context)
+    }
+
+    /// The socket path this client connects to; for a `tcp://` or `ssh://` endpoint, its URL
+    /// (see [`endpoint`](Self::endpoint)).
     pub fn socket_path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Where this client connects.
+    pub fn endpoint(&self) -> &crate::Endpoint {
+        &self.inner.endpoint
     }
 
     /// The API version used on every request: the pinned one, or the one negotiated with the

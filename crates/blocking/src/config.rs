@@ -12,6 +12,7 @@ use docksock_proto::Limits;
 
 use crate::client::Client;
 use crate::credentials::DockerConfig;
+use crate::endpoint::{Endpoint, Environment};
 use crate::error::{Error, Result};
 use crate::pool::Inner;
 use crate::registry::CredentialCache;
@@ -102,7 +103,7 @@ impl Config {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
-    path: PathBuf,
+    endpoint: Endpoint,
     cfg: Config,
     api_version: Option<ApiVersion>,
     docker_config: Option<DockerConfig>,
@@ -111,7 +112,7 @@ pub struct ClientBuilder {
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
-            path: PathBuf::from(DEFAULT_SOCKET),
+            endpoint: Endpoint::Unix(PathBuf::from(DEFAULT_SOCKET)),
             cfg: Config {
                 timeouts: Timeouts::DEFAULT,
                 limits: Limits::default(),
@@ -125,7 +126,7 @@ impl Default for ClientBuilder {
     }
 }
 
-/// Parses a `DOCKER_HOST` value: `unix:///path` or a bare absolute path.
+/// Parses a `unix://` `DOCKER_HOST` value: `unix:///path` or a bare absolute path.
 #[cfg(test)]
 fn parse_host(host: &str) -> Result<PathBuf> {
     parse_host_os(std::ffi::OsStr::new(host))
@@ -176,19 +177,16 @@ pub(crate) fn parse_version(v: &str) -> Result<ApiVersion> {
 }
 
 impl ClientBuilder {
-    /// The builder of [`Client::from_env`]: `DOCKER_HOST` and `DOCKER_API_VERSION` over the
-    /// defaults.
-    pub(crate) fn from_env() -> Result<ClientBuilder> {
-        let mut b = ClientBuilder::default();
-        let host = std::env::var_os("DOCKER_HOST").filter(|h| !h.is_empty());
-        if let Some(host) = host {
-            b.path = parse_host_os(&host).map_err(|e| match e {
-                Error::Config(m) => Error::Config(format!("DOCKER_HOST: {m}")),
-                other => other,
-            })?;
-        } else if let Some(found) = socket_candidates().into_iter().find(|p| p.exists()) {
-            b = b.socket(found);
-        }
+    /// The builder of [`Client::from_env`]: the endpoint of [`resolve_endpoint`]
+    /// (`DOCKER_HOST`, contexts, TLS variables) and `DOCKER_API_VERSION` over the defaults.
+    ///
+    /// [`resolve_endpoint`]: crate::resolve_endpoint
+    pub(crate) fn from_env(
+        host: Option<&std::ffi::OsStr>,
+        context: Option<&str>,
+    ) -> Result<ClientBuilder> {
+        let resolved = Environment::from_process().resolve(host, context)?;
+        let mut b = ClientBuilder::default().endpoint(resolved.endpoint);
         if let Some(v) = std::env::var_os("DOCKER_API_VERSION") {
             let v = v.to_string_lossy();
             if !v.is_empty() {
@@ -201,19 +199,28 @@ impl ClientBuilder {
     /// The socket path to connect to (default [`DEFAULT_SOCKET`]).
     #[must_use]
     pub fn socket(mut self, path: impl Into<PathBuf>) -> Self {
-        self.path = path.into();
+        self.endpoint = Endpoint::Unix(path.into());
         self
     }
 
-    /// The socket as a `DOCKER_HOST` value: `unix:///path` or a bare `/path`, taken byte for
-    /// byte (a path that is not UTF-8 is connected to exactly).
+    /// Where to connect: a Unix socket, `tcp://` (plain or TLS) or `ssh://` (see
+    /// [`Endpoint`], [`resolve_endpoint`](crate::resolve_endpoint)).
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// The endpoint as a `DOCKER_HOST` value (see [`Endpoint::parse`]): `unix:///path` or a
+    /// bare `/path` (taken byte for byte), `tcp://host:port[/base]` (plain HTTP; TLS through
+    /// [`endpoint`](Self::endpoint) with [`Endpoint::with_tls`]) or
+    /// `ssh://[user@]host[:port][/socket]`.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the scheme for anything else (`tcp://`, `ssh://`, `npipe://`…):
-    /// this client speaks only to a local Unix socket.
+    /// [`Error::Config`] naming the value and the problem (another scheme, a password…).
     pub fn host(mut self, host: impl AsRef<std::ffi::OsStr>) -> Result<Self> {
-        self.path = parse_host_os(host.as_ref())?;
+        self.endpoint = Endpoint::parse(host.as_ref())?;
         Ok(self)
     }
 
@@ -304,9 +311,27 @@ impl ClientBuilder {
 
     /// The client. Nothing is connected yet: the first call connects and negotiates.
     pub fn build(self) -> Client {
+        let (path, host_header, base_path) = match &self.endpoint {
+            Endpoint::Unix(p) => (p.clone(), None, String::new()),
+            Endpoint::Tcp(t) => (
+                PathBuf::from(self.endpoint.to_string()),
+                Some(format!("{}:{}", crate::conn::bracket(&t.host), t.port)),
+                t.base_path.clone(),
+            ),
+            Endpoint::Ssh(_) => (
+                PathBuf::from(self.endpoint.to_string()),
+                None,
+                String::new(),
+            ),
+        };
         Client {
             inner: Arc::new(Inner {
-                path: Arc::from(self.path.as_path()),
+                path: Arc::from(path.as_path()),
+                endpoint: self.endpoint,
+                host_header,
+                base_path,
+                #[cfg(feature = "tls")]
+                tls: Mutex::new(None),
                 cfg: self.cfg,
                 pinned: self.api_version,
                 negotiated: Mutex::new(None),

@@ -4,8 +4,6 @@
 //! and TTY resizes ([`Hijacked::resize`]).
 
 use std::io::{self, Read, Write};
-use std::net::Shutdown;
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +14,7 @@ use docksock_proto::timeout::TimeoutKind;
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::conn::{is_timeout_error, send_or_wait};
+use crate::conn::{is_timeout_error, WriteHalf};
 use crate::demux::{Demux, Frames};
 use crate::error::{Error, Result};
 use crate::hijack::Hijacked;
@@ -81,7 +79,7 @@ impl Hijacked {
             ));
         }
         let op: Arc<str> = Arc::from(self.conn.operation());
-        let stream = self.conn.stream().try_clone().map_err(|e| {
+        let stream = self.conn.stream().write_half().map_err(|e| {
             Error::io(
                 format!("{op}: sharing the socket {}", self.conn.path().display()),
                 e,
@@ -262,7 +260,7 @@ impl Read for HijackedReader {
 /// (an interrupted call or a partial write never extends it). [`close`](Self::close), or
 /// dropping the writer, shuts the socket's write side: the container sees the end of stdin.
 pub struct HijackedWriter {
-    stream: UnixStream,
+    stream: WriteHalf,
     timeout: Option<Duration>,
     closed: Arc<AtomicBool>,
     op: Arc<str>,
@@ -292,7 +290,7 @@ impl HijackedWriter {
         }
         // One deadline from the last progress: a byte taken moves it, nothing else does.
         let mut deadline = self.timeout.and_then(|t| Instant::now().checked_add(t));
-        while !data.is_empty() {
+        loop {
             let wait = match deadline {
                 Some(at) => {
                     let left = at.saturating_duration_since(Instant::now());
@@ -303,7 +301,14 @@ impl HijackedWriter {
                 }
                 None => None,
             };
-            match send_or_wait(&self.stream, data, wait) {
+            let step = if data.is_empty() {
+                // Bytes the transport still holds (TLS records).
+                self.stream.flush_wait(wait).map(|done| usize::from(!done))
+            } else {
+                self.stream.write_or_wait(data, wait)
+            };
+            match step {
+                Ok(0) if data.is_empty() => return Ok(()),
                 Ok(0) => return Err(self.io_error(io::ErrorKind::WriteZero.into())),
                 Ok(n) => {
                     data = data.get(n..).unwrap_or(&[]);
@@ -313,7 +318,6 @@ impl HijackedWriter {
                 Err(e) => return Err(self.io_error(e)),
             }
         }
-        Ok(())
     }
 
     fn io_error(&self, e: io::Error) -> Error {
@@ -329,7 +333,7 @@ impl HijackedWriter {
         if self.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        match self.stream.shutdown(Shutdown::Write) {
+        match self.stream.shutdown_write() {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
             Err(e) => Err(Error::io(format!("{}: closing stdin", self.op), e)),

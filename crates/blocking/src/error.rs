@@ -14,7 +14,7 @@ pub use docksock_proto::timeout::TimeoutKind;
 fn describe(kind: TimeoutKind) -> &'static str {
     match kind {
         TimeoutKind::Connect => {
-            "timed out connecting to the Docker socket (raise ClientBuilder::connect_timeout)"
+            "timed out connecting to the Docker daemon (raise ClientBuilder::connect_timeout)"
         }
         TimeoutKind::Head => {
             "timed out waiting for the daemon's response head (raise \
@@ -58,9 +58,9 @@ pub(crate) fn shown(value: &str) -> String {
 /// ```
 /// use docksock::{Client, Error};
 ///
-/// let err = Client::builder().host("tcp://127.0.0.1:2375").unwrap_err();
+/// let err = Client::builder().host("npipe:////./pipe/docker_engine").unwrap_err();
 /// assert!(matches!(err, Error::Config(_)));
-/// assert!(err.to_string().contains("tcp://"));
+/// assert!(err.to_string().contains("npipe://"));
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]

@@ -184,7 +184,11 @@ fn send_call(
         Repr::Reader(_) | Repr::Writer(_) => BodyFraming::Chunked,
     };
     call.with_spec(version, |spec| {
-        send_spec(inner, &spec.body(framing), &mut body, t, name)
+        let spec = spec
+            .body(framing)
+            .base_path(&inner.base_path)
+            .host(inner.host_header.as_deref());
+        send_spec(inner, &spec, &mut body, t, name)
     })
 }
 

@@ -1,7 +1,6 @@
 //! Hijacked (upgraded) streams of attach and exec.
 
 use std::io::{self, Read, Write};
-use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,7 +127,7 @@ impl Hijacked {
                 "stdin belongs to the HijackedWriter of split(): close it there".into(),
             ));
         }
-        self.conn.stream().shutdown(Shutdown::Write).map_err(|e| {
+        self.conn.stream().shutdown_write().map_err(|e| {
             Error::io(
                 format!(
                     "{}: closing stdin on {}",

@@ -1,7 +1,9 @@
 //! # docksock
 //!
 //! A blocking Docker Engine API client that speaks raw HTTP/1.1 to the daemon over its Unix
-//! socket. All of the protocol lives in the sans-IO core, [`docksock_proto`]; this crate is the
+//! socket, `tcp://` (plain, or TLS with the `tls` feature) or `ssh://` (the system `ssh` running
+//! `docker system dial-stdio`), chosen like the `docker` CLI chooses (see [`Endpoint`] and
+//! [`resolve_endpoint`]). All of the protocol lives in the sans-IO core, [`docksock_proto`]; this crate is the
 //! thin I/O loop around its [`Exchange`](docksock_proto::exchange::Exchange): read from the
 //! socket, let the exchange decide, act, write.
 //!
@@ -89,6 +91,7 @@ mod conn;
 mod credentials;
 mod demux;
 mod duplex;
+mod endpoint;
 mod error;
 mod exchange;
 mod headers;
@@ -125,6 +128,10 @@ pub use docksock_api::{
     SearchOptions, ServiceLogsOptions, UpdateServiceOptions, UpdateSwarmOptions,
 };
 pub use duplex::{HijackedReader, HijackedWriter};
+pub use endpoint::{
+    resolve_endpoint, Endpoint, Environment, Resolved, SshEndpoint, TcpEndpoint, TlsFiles,
+    DEFAULT_CONTEXT, DEFAULT_TCP_PORT, DEFAULT_TLS_PORT,
+};
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};
 pub use hijack::Hijacked;

@@ -7,7 +7,8 @@ use std::time::Instant;
 use docksock_proto::version::ApiVersion;
 
 use crate::config::Config;
-use crate::conn::{Conn, SharedPath, READ_CHUNK};
+use crate::conn::{Conn, SharedPath, Stream, READ_CHUNK};
+use crate::endpoint::Endpoint;
 use crate::error::Result;
 
 /// Locks a mutex, ignoring poisoning (the data is a pool of sockets or a version: always valid).
@@ -17,7 +18,16 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The state behind a [`Client`](crate::Client)'s `Arc`.
 pub(crate) struct Inner {
+    /// The socket path, or the endpoint's URL for another transport (named by errors).
     pub(crate) path: SharedPath,
+    pub(crate) endpoint: Endpoint,
+    /// `Host` of every request (`host:port` for `tcp://`; `None`: the core's default).
+    pub(crate) host_header: Option<String>,
+    /// The path before every request's (`tcp://host:port/base`).
+    pub(crate) base_path: String,
+    /// The TLS client configuration, read from the files on the first connect.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Mutex<Option<std::sync::Arc<rustls::ClientConfig>>>,
     pub(crate) cfg: Config,
     pub(crate) pinned: Option<ApiVersion>,
     pub(crate) negotiated: Mutex<Option<ApiVersion>>,
@@ -76,6 +86,46 @@ impl Inner {
             .max(limits.max_trailer_bytes)
             .saturating_add(READ_CHUNK);
         let started = Instant::now();
-        Conn::connect(&self.path, max_buf, self.cfg.exchange(), started)
+        let config = self.cfg.exchange();
+        let deadline = config.timeouts.connect.and_then(|t| started.checked_add(t));
+        let stream = match &self.endpoint {
+            Endpoint::Unix(_) => return Conn::connect(&self.path, max_buf, config, started),
+            Endpoint::Tcp(t) => {
+                let sock = crate::conn::connect_tcp(t, deadline)?;
+                match &t.tls {
+                    None => Stream::Tcp(sock),
+                    #[cfg(feature = "tls")]
+                    Some(files) => {
+                        let tls = {
+                            let mut cached = lock(&self.tls);
+                            match &*cached {
+                                Some(c) => std::sync::Arc::clone(c),
+                                None => {
+                                    let c = crate::conn::tls::client_config(files)?;
+                                    *cached = Some(std::sync::Arc::clone(&c));
+                                    c
+                                }
+                            }
+                        };
+                        Stream::Tls(crate::conn::tls::TlsStream::handshake(
+                            sock, t, tls, deadline,
+                        )?)
+                    }
+                    #[cfg(not(feature = "tls"))]
+                    Some(_) => {
+                        drop(sock);
+                        return Err(crate::Error::Config(format!(
+                            "{}: TLS needs docksock's `tls` feature (this build has none)",
+                            self.endpoint
+                        )));
+                    }
+                }
+            }
+            Endpoint::Ssh(s) => Stream::Ssh(crate::conn::SshStream::spawn(
+                s,
+                &self.endpoint.to_string(),
+            )?),
+        };
+        Ok(Conn::over(stream, &self.path, max_buf, config, started))
     }
 }

@@ -9,7 +9,6 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read, Write};
-use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -22,7 +21,7 @@ use docksock_proto::websocket::{
 
 use crate::body::Body;
 use crate::client::Client;
-use crate::conn::{is_timeout_error, send_or_wait, Conn, Step, READ_CHUNK};
+use crate::conn::{is_timeout_error, Conn, Step, WriteHalf, READ_CHUNK};
 use crate::duplex::{resize, Session, Target};
 use crate::error::{Error, Result};
 use crate::exchange;
@@ -78,7 +77,7 @@ impl Random {
 /// The write side of a WebSocket, shared by the reader (pongs, the answer to the daemon's
 /// close) and the writer (stdin, the close that ends it).
 struct Sender {
-    stream: UnixStream,
+    stream: WriteHalf,
     timeout: Option<Duration>,
     random: Random,
     /// One frame, encoded and masked.
@@ -135,7 +134,7 @@ impl Sender {
     fn write_buf(&mut self) -> Result<()> {
         let mut data = self.buf.as_slice();
         let mut deadline = self.timeout.and_then(|t| Instant::now().checked_add(t));
-        while !data.is_empty() {
+        loop {
             let wait = match deadline {
                 Some(at) => {
                     let left = at.saturating_duration_since(Instant::now());
@@ -146,7 +145,14 @@ impl Sender {
                 }
                 None => None,
             };
-            match send_or_wait(&self.stream, data, wait) {
+            let step = if data.is_empty() {
+                // Bytes the transport still holds (TLS records).
+                self.stream.flush_wait(wait).map(|done| usize::from(!done))
+            } else {
+                self.stream.write_or_wait(data, wait)
+            };
+            match step {
+                Ok(0) if data.is_empty() => return Ok(()),
                 Ok(0) => return Err(self.io_error(io::ErrorKind::WriteZero.into())),
                 Ok(n) => {
                     data = data.get(n..).unwrap_or(&[]);
@@ -156,7 +162,6 @@ impl Sender {
                 Err(e) => return Err(self.io_error(e)),
             }
         }
-        Ok(())
     }
 
     fn io_error(&self, e: io::Error) -> Error {
@@ -251,7 +256,7 @@ impl std::fmt::Debug for WebSocket {
 impl WebSocket {
     fn new(conn: Conn, max_message: usize, random: Random) -> Result<WebSocket> {
         let op: Arc<str> = Arc::from(conn.operation());
-        let stream = conn.stream().try_clone().map_err(|e| {
+        let stream = conn.stream().write_half().map_err(|e| {
             Error::io(
                 format!("{op}: sharing the socket {}", conn.path().display()),
                 e,

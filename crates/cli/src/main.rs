@@ -60,16 +60,18 @@ impl From<Usage> for Failure {
 #[derive(Default)]
 pub(crate) struct Global {
     host: Option<String>,
+    context: Option<String>,
     timeout: Option<Duration>,
 }
 
-/// The one place the daemon to talk to is chosen: `--host`, else `DOCKER_HOST`, else the
-/// default socket. Other transports and contexts plug in here.
+/// The one place the daemon to talk to is chosen, as docker does: `--context`, else `--host`,
+/// else `DOCKER_HOST`, `DOCKER_CONTEXT`, the `currentContext` of `config.json`, else the
+/// default socket (the library's [`Client::builder_for`]).
 pub(crate) fn connect(global: &Global) -> Result<Client, Failure> {
-    let mut builder: ClientBuilder = Client::builder_from_env()?;
-    if let Some(host) = &global.host {
-        builder = builder.host(host)?;
-    }
+    let mut builder: ClientBuilder = Client::builder_for(
+        global.host.as_deref().map(std::ffi::OsStr::new),
+        global.context.as_deref(),
+    )?;
     if let Some(t) = global.timeout {
         builder = builder.head_timeout(t).idle_timeout(t);
     }
@@ -82,8 +84,10 @@ Usage:  docksock [OPTIONS] COMMAND
 A small client for the Docker Engine over its Unix socket
 
 Options:
-  -H, --host string      Daemon socket to connect to (unix:///path; default $DOCKER_HOST,
-                         then /var/run/docker.sock)
+  -c, --context string   Name of the context to use (default $DOCKER_CONTEXT, then the
+                         currentContext of config.json)
+  -H, --host string      Daemon to connect to (unix:///path, tcp://host:port, ssh://user@host;
+                         default $DOCKER_HOST, then /var/run/docker.sock)
       --timeout-ms int   Response and idle timeout in milliseconds
   -h, --help             Print usage
 
@@ -135,6 +139,14 @@ fn run(argv: &[String]) -> Result<(), Failure> {
             }
             [opt, tail @ ..] if opt.starts_with("--host=") => {
                 global.host = Some(opt["--host=".len()..].to_owned());
+                rest = tail;
+            }
+            [opt, v, tail @ ..] if opt == "--context" || opt == "-c" => {
+                global.context = Some(v.clone());
+                rest = tail;
+            }
+            [opt, tail @ ..] if opt.starts_with("--context=") => {
+                global.context = Some(opt["--context=".len()..].to_owned());
                 rest = tail;
             }
             [opt, v, tail @ ..] if opt == "--timeout-ms" => {

@@ -1,9 +1,17 @@
-//! Many keep-alive connections in one thread: R `GET /_ping` requests spread over C connections.
+//! Many keep-alive connections in one thread: R `GET /_ping` requests spread over C connections,
+//! and the connections spread over one or more daemons.
 //!
 //! ```text
 //! cargo run --release -p docksock-mio --example fanout -- \
 //!     --socket /var/run/docker.sock --connections 1000 --requests 20000 [--pipeline 1]
+//! cargo run --release -p docksock-mio --example fanout -- \
+//!     --endpoint unix:///run/a/docker.sock --endpoint tcp://127.0.0.1:2375 --connections 10
 //! ```
+//!
+//! `--endpoint` (or `--socket`) may be given several times: a socket path, `unix:///path` or
+//! `tcp://host:port` (plain HTTP). Connection i goes to endpoint i mod E; the requests go to
+//! whichever connection is free, so every daemon gets its share. The count answered by each
+//! endpoint is printed.
 //!
 //! Every response is checked (status 200, body `OK`, a clean end); the program prints the
 //! request rate and the peak resident set size (`VmHWM` from `/proc/self/status`) and exits
@@ -25,15 +33,42 @@ use docksock_mio::proto::encode::RequestSpec;
 use docksock_mio::{Config, ConnId, Driver, Output, Request};
 
 struct Args {
-    socket: String,
+    endpoints: Vec<Target>,
     connections: usize,
     requests: usize,
     pipeline: usize,
 }
 
+/// Where a connection goes.
+#[derive(Debug, Clone)]
+enum Target {
+    Unix(String),
+    Tcp(std::net::SocketAddr),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Unix(p) => write!(f, "unix://{p}"),
+            Target::Tcp(a) => write!(f, "tcp://{a}"),
+        }
+    }
+}
+
+fn parse_target(value: &str) -> Option<Target> {
+    use std::net::ToSocketAddrs;
+    if let Some(rest) = value.strip_prefix("tcp://") {
+        let authority = rest.trim_end_matches('/');
+        return authority.to_socket_addrs().ok()?.next().map(Target::Tcp);
+    }
+    let path = value.strip_prefix("unix://").unwrap_or(value);
+    path.starts_with('/').then(|| Target::Unix(path.to_owned()))
+}
+
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: fanout [--socket PATH] [--connections C] [--requests R] [--pipeline P]\n\
+        "usage: fanout [--endpoint PATH|unix:///PATH|tcp://HOST:PORT]... [--connections C] \
+         [--requests R] [--pipeline P]\n\
          defaults: /var/run/docker.sock, C=100, R=20000, P=1 (requests in flight per connection)"
     );
     ExitCode::from(2)
@@ -41,7 +76,7 @@ fn usage() -> ExitCode {
 
 fn parse_args() -> Option<Args> {
     let mut args = Args {
-        socket: "/var/run/docker.sock".into(),
+        endpoints: Vec::new(),
         connections: 100,
         requests: 20_000,
         pipeline: 1,
@@ -50,12 +85,16 @@ fn parse_args() -> Option<Args> {
     while let Some(flag) = it.next() {
         let value = it.next()?;
         match flag.as_str() {
-            "--socket" => args.socket = value,
+            "--socket" | "--endpoint" => args.endpoints.push(parse_target(&value)?),
             "--connections" => args.connections = value.parse().ok()?,
             "--requests" => args.requests = value.parse().ok()?,
             "--pipeline" => args.pipeline = value.parse().ok()?,
             _ => return None,
         }
+    }
+    if args.endpoints.is_empty() {
+        args.endpoints
+            .push(Target::Unix("/var/run/docker.sock".into()));
     }
     (args.connections > 0 && args.pipeline > 0).then_some(args)
 }
@@ -95,9 +134,20 @@ fn run(args: &Args) -> Result<(), String> {
 
     let started = Instant::now();
     let mut conns: Vec<ConnId> = Vec::with_capacity(args.connections);
+    // Which endpoint each connection goes to.
+    let mut endpoint_of: HashMap<ConnId, usize> = HashMap::with_capacity(args.connections);
     while conns.len() < args.connections {
-        match driver.connect(&args.socket, config) {
-            Ok(id) => conns.push(id),
+        let which = conns.len() % args.endpoints.len();
+        let target = &args.endpoints[which];
+        let connected = match target {
+            Target::Unix(path) => driver.connect(path, config),
+            Target::Tcp(addr) => driver.connect_tcp(*addr, config),
+        };
+        match connected {
+            Ok(id) => {
+                conns.push(id);
+                endpoint_of.insert(id, which);
+            }
             Err(e) if e.raw_os_error() == Some(24) || e.raw_os_error() == Some(23) => {
                 return Err(format!(
                     "out of file descriptors after {} connections ({e}); raise the limit, \
@@ -110,7 +160,7 @@ fn run(args: &Args) -> Result<(), String> {
                 // The daemon's listen backlog is full: let it accept, then go on.
                 std::thread::sleep(Duration::from_millis(1));
             }
-            Err(e) => return Err(format!("connect {}: {e}", args.socket)),
+            Err(e) => return Err(format!("connect {target}: {e}")),
         }
     }
     let connected = started.elapsed();
@@ -118,6 +168,7 @@ fn run(args: &Args) -> Result<(), String> {
     let mut sent = 0usize;
     let mut done = 0usize;
     let mut current: HashMap<ConnId, Current> = HashMap::with_capacity(args.connections);
+    let mut answered = vec![0usize; args.endpoints.len()];
     // Prime every connection.
     'prime: for _ in 0..args.pipeline {
         for &c in &conns {
@@ -156,6 +207,9 @@ fn run(args: &Args) -> Result<(), String> {
                         ));
                     }
                     done += 1;
+                    if let Some(&e) = endpoint_of.get(&conn) {
+                        answered[e] += 1;
+                    }
                     refill.push(conn);
                 }
                 Output::Error { id, error } => {
@@ -193,5 +247,8 @@ fn run(args: &Args) -> Result<(), String> {
         rate,
         peak_rss_kib().map_or_else(|| "?".into(), |k| k.to_string()),
     );
+    for (target, n) in args.endpoints.iter().zip(&answered) {
+        println!("endpoint={target} answered={n}");
+    }
     Ok(())
 }

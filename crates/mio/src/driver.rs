@@ -120,6 +120,21 @@ impl Driver {
         self.insert(conn)
     }
 
+    /// Connects to a `tcp://` endpoint's address (plain HTTP; see
+    /// [`Connection::connect_tcp`]) and adds the connection.
+    ///
+    /// # Errors
+    ///
+    /// The connect error, or the registration error.
+    pub fn connect_tcp(
+        &mut self,
+        addr: std::net::SocketAddr,
+        config: Config,
+    ) -> io::Result<ConnId> {
+        let conn = Connection::connect_tcp(addr, config, Instant::now())?;
+        self.insert(conn)
+    }
+
     /// Adds a connection (it must not be registered anywhere yet) and registers it.
     ///
     /// # Errors

@@ -111,7 +111,7 @@ mod error;
 mod output;
 mod request;
 
-pub use conn::{Connection, Stats};
+pub use conn::{Connection, Stats, Stream};
 pub use docksock_proto::timeout::Timeout;
 pub use docksock_proto::{Header, Headers};
 pub use driver::{ConnId, Driver};

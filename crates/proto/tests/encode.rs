@@ -575,3 +575,42 @@ fn expect_needs_a_body() {
         .unwrap()
         .ends_with(b"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"));
 }
+
+#[test]
+fn base_path_and_host_of_a_tcp_endpoint() {
+    let spec = RequestSpec::new("GET", "/containers/{id}/json")
+        .params(&[("id", PathParam::Plain("web"))])
+        .api_version(V145)
+        .base_path("/docker/api")
+        .host(Some("127.0.0.1:2375"));
+    assert_eq!(
+        enc(&spec).unwrap(),
+        b"GET /docker/api/v1.45/containers/web/json HTTP/1.1\r\nHost: 127.0.0.1:2375\r\n\r\n"
+    );
+    // A Host among the headers wins over the endpoint's.
+    let spec = RequestSpec::new("GET", "/_ping")
+        .host(Some("127.0.0.1:2375"))
+        .headers(&[("Host", "other")]);
+    assert_eq!(
+        enc(&spec).unwrap(),
+        b"GET /_ping HTTP/1.1\r\nHost: other\r\n\r\n"
+    );
+    for bad in [
+        "base", "/base/", "/", "/a//b", "/a/../b", "/a b", "/a?b", "/{x}", "/a%2f",
+    ] {
+        let spec = RequestSpec::new("GET", "/_ping").base_path(bad);
+        assert_eq!(
+            enc(&spec),
+            Err(misuse(MisuseError::InvalidPathTemplate)),
+            "{bad:?}"
+        );
+    }
+    for bad in ["", "a\r\nX: y", " a"] {
+        let spec = RequestSpec::new("GET", "/_ping").host(Some(bad));
+        assert_eq!(
+            enc(&spec),
+            Err(misuse(MisuseError::InvalidHeaderValue)),
+            "{bad:?}"
+        );
+    }
+}

@@ -13,11 +13,7 @@ use docksock_tests::{
 
 #[test]
 fn blocking_config_rejects_other_schemes() {
-    for host in [
-        "tcp://127.0.0.1:2375",
-        "ssh://me@host",
-        "npipe:////./pipe/docker",
-    ] {
+    for host in ["npipe:////./pipe/docker", "fd://", "http://127.0.0.1:2375"] {
         let err = Client::builder().host(host).unwrap_err();
         let scheme = host.split("://").next().unwrap();
         assert!(matches!(err, Error::Config(_)), "{host}: {err:?}");
@@ -29,6 +25,15 @@ fn blocking_config_rejects_other_schemes() {
     for ok in ["unix:///var/run/docker.sock", "/tmp/x.sock"] {
         let b = Client::builder().host(ok).unwrap().build();
         assert!(b.socket_path().is_absolute(), "{ok}");
+    }
+    // tcp:// and ssh:// are transports of their own (tests/it/transports.rs).
+    for ok in ["tcp://127.0.0.1:2375", "ssh://me@host"] {
+        let b = Client::builder().host(ok).unwrap().build();
+        assert_eq!(
+            b.endpoint(),
+            &docksock::Endpoint::parse(ok).unwrap(),
+            "{ok}"
+        );
     }
     assert!(matches!(
         Client::builder().host("unix://"),

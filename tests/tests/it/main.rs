@@ -64,3 +64,5 @@ mod blocking_negotiation;
 // Swarm mode against a daemon of its own (`-swarm` engine): init, tokens, unlock key, nodes,
 // secrets and configs mounted into a 3-replica service, logs, tasks, scale, rollback, leave.
 mod swarm_daemon;
+// tcp://, TLS, ssh:// and contexts against the servers of scripts/transports.
+mod transports;

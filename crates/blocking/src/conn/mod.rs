@@ -19,7 +19,6 @@
 //! run while the client waits for bytes (the idle one starts again with each wait).
 
 use std::io;
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,8 +33,14 @@ use crate::error::{Error, Result};
 use crate::headers::OwnedHead;
 
 mod socket;
+mod ssh;
+#[cfg(feature = "tls")]
+pub(crate) mod tls;
+mod transport;
 
-pub(crate) use socket::{is_timeout_error, send_or_wait};
+pub(crate) use socket::is_timeout_error;
+pub(crate) use ssh::SshStream;
+pub(crate) use transport::{bracket, connect_tcp, Stream, WriteHalf};
 
 /// Bytes asked for per read, and the initial buffer size.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -87,7 +92,7 @@ pub(crate) enum Step {
 
 /// One connection: the socket, its read buffer and its exchange (see the module docs).
 pub(crate) struct Conn {
-    stream: UnixStream,
+    stream: Stream,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
@@ -150,12 +155,23 @@ impl Conn {
         started: Instant,
     ) -> Result<Conn> {
         let deadline = config.timeouts.connect.and_then(|t| started.checked_add(t));
-        let stream = connect_socket(path, deadline)?;
+        let stream = Stream::Unix(connect_socket(path, deadline)?);
         Ok(Conn::new(stream, path, max_buf, config, started))
     }
 
+    /// A connection over `stream`, already connected (`path` names it in errors).
+    pub(crate) fn over(
+        stream: Stream,
+        path: &SharedPath,
+        max_buf: usize,
+        config: Config,
+        started: Instant,
+    ) -> Conn {
+        Conn::new(stream, path, max_buf, config, started)
+    }
+
     fn new(
-        stream: UnixStream,
+        stream: Stream,
         path: &SharedPath,
         max_buf: usize,
         config: Config,
@@ -201,7 +217,8 @@ impl Conn {
         name(&mut self.op);
     }
 
-    pub(crate) fn stream(&self) -> &UnixStream {
+    /// The byte stream (to split it or half-close it).
+    pub(crate) fn stream(&self) -> &Stream {
         &self.stream
     }
 
@@ -367,9 +384,9 @@ impl Conn {
             match self.step()? {
                 Step::NeedMore if self.read != ReadSide::Open => {
                     // The exchange always answers at the end of the input.
-                    return Err(Error::Unexpected(
-                        "the connection ended and the response did not".into(),
-                    ));
+                    let e =
+                        Error::Unexpected("the connection ended and the response did not".into());
+                    return Err(self.explained(e));
                 }
                 Step::NeedMore => self.fill()?,
                 step => return Ok(step),
@@ -400,9 +417,8 @@ impl Conn {
                 return Ok(head);
             }
             if self.read != ReadSide::Open {
-                return Err(Error::Unexpected(
-                    "the connection ended before the response head".into(),
-                ));
+                let e = Error::Unexpected("the connection ended before the response head".into());
+                return Err(self.explained(e));
             }
             self.fill()?;
         }
@@ -470,6 +486,12 @@ impl Conn {
             {
                 self.take_io_error()
             }
+            Some(Failure::Peer(
+                p @ (PeerError::UnexpectedEof | PeerError::ClosedBeforeResponse),
+            )) => {
+                let e = docksock_proto::Error::from(p).into();
+                self.explained(e)
+            }
             Some(Failure::Peer(p)) => docksock_proto::Error::from(p).into(),
             Some(Failure::Io { .. }) => self.take_io_error(),
             Some(Failure::Misuse(m)) => docksock_proto::Error::from(m).into(),
@@ -480,12 +502,25 @@ impl Conn {
     }
 
     fn take_io_error(&mut self) -> Error {
-        self.io_error.take().unwrap_or_else(|| {
+        let e = self.io_error.take().unwrap_or_else(|| {
             Error::io(
                 format!("using {}", self.path.display()),
                 io::Error::other("the connection failed"),
             )
-        })
+        });
+        self.explained(e)
+    }
+
+    /// `e`, with what the transport said when it ended (ssh's exit status and stderr) when it
+    /// said something.
+    pub(crate) fn explained(&mut self, e: Error) -> Error {
+        match self.stream.diagnostics() {
+            Some(said) => Error::io(
+                said,
+                io::Error::new(io::ErrorKind::UnexpectedEof, e.to_string()),
+            ),
+            None => e,
+        }
     }
 }
 
@@ -499,7 +534,10 @@ impl Conn {
 /// (`EAGAIN`) is tried again with what remains of the same deadline, never a fresh timeout. A
 /// non-blocking connect and `poll` would not do for a Unix socket: the connect fails with
 /// `EAGAIN` at once and the unconnected socket polls writable.
-fn connect_socket(path: &Path, deadline: Option<Instant>) -> Result<UnixStream> {
+fn connect_socket(
+    path: &Path,
+    deadline: Option<Instant>,
+) -> Result<std::os::unix::net::UnixStream> {
     use rustix::io::Errno;
     use rustix::net::{sockopt, AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 
@@ -535,7 +573,7 @@ fn connect_socket(path: &Path, deadline: Option<Instant>) -> Result<UnixStream> 
         sockopt::set_socket_timeout(&fd, sockopt::Timeout::Send, None)
             .map_err(|e| connect_error(path, e.into()))?;
     }
-    Ok(UnixStream::from(fd))
+    Ok(std::os::unix::net::UnixStream::from(fd))
 }
 
 /// An actionable error for a failed connect.
@@ -574,11 +612,15 @@ pub(crate) mod testing {
     //! A connection over a socket pair, for the tests of this module and its children.
 
     use super::*;
+    use std::os::unix::net::UnixStream;
 
     pub(crate) fn pair(config: Config) -> (Conn, UnixStream) {
         let (a, b) = UnixStream::pair().unwrap();
         let path: SharedPath = Arc::from(Path::new("/test.sock"));
-        (Conn::new(a, &path, 0, config, Instant::now()), b)
+        (
+            Conn::new(Stream::Unix(a), &path, 0, config, Instant::now()),
+            b,
+        )
     }
 
     /// Starts a `GET` and writes it; the peer reads it.

@@ -2,8 +2,7 @@
 //! that make every blocking call end by the exchange's earliest deadline. No protocol rule
 //! here; a deadline that has come is handed to the exchange, which decides what it fails.
 
-use std::io::{self, Read};
-use std::path::Path;
+use std::io;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -44,7 +43,7 @@ pub(crate) fn socket_timeout(want: Duration) -> Duration {
 /// the current one at most `want` and within [`TIMEOUT_SLACK`] of it. The head deadline's
 /// remaining time differs by microseconds from one request to the next, so a keep-alive
 /// connection makes no `setsockopt` per request.
-fn keep_timeout(current: SocketTimeout, want: Option<Duration>) -> bool {
+pub(crate) fn keep_timeout(current: SocketTimeout, want: Option<Duration>) -> bool {
     match (current, want) {
         (Some(None), None) => true,
         (Some(Some(t)), Some(want)) => t <= want && want - t <= TIMEOUT_SLACK,
@@ -60,7 +59,7 @@ fn keep_timeout(current: SocketTimeout, want: Option<Duration>) -> bool {
 /// Returns the bytes sent (at least one), or `TimedOut` when no room came within `wait`, or
 /// `Interrupted` (the caller computes the wait again from its deadline).
 pub(crate) fn send_or_wait(
-    stream: &std::os::unix::net::UnixStream,
+    stream: impl std::os::fd::AsFd,
     data: &[u8],
     wait: Option<Duration>,
 ) -> io::Result<usize> {
@@ -69,7 +68,7 @@ pub(crate) fn send_or_wait(
     use rustix::net::{send, SendFlags};
 
     let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
-    match send(stream, data, flags) {
+    match send(&stream, data, flags) {
         Ok(n) => return Ok(n),
         Err(Errno::AGAIN) => {}
         Err(e) => return Err(e.into()),
@@ -80,10 +79,10 @@ pub(crate) fn send_or_wait(
             tv_nsec: 0,
         })
     });
-    let mut fds = [PollFd::new(stream, PollFlags::OUT)];
+    let mut fds = [PollFd::new(&stream, PollFlags::OUT)];
     match poll(&mut fds, timeout.as_ref()) {
         Ok(0) => Err(io::ErrorKind::TimedOut.into()),
-        Ok(_) => match send(stream, data, flags) {
+        Ok(_) => match send(&stream, data, flags) {
             Ok(n) => Ok(n),
             Err(Errno::AGAIN) => Err(io::ErrorKind::Interrupted.into()),
             Err(e) => Err(e.into()),
@@ -141,9 +140,8 @@ impl Conn {
     fn read_some(&mut self, mut now: Duration) -> Result<()> {
         loop {
             let wait = self.wait(now)?;
-            self.set_read_timeout(wait)?;
             let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
-            match self.stream.read(spare) {
+            match self.stream.read_wait(spare, wait, &mut self.read_timeout) {
                 Ok(0) => {
                     self.read = ReadSide::Eof;
                     return Ok(());
@@ -175,15 +173,8 @@ impl Conn {
         if self.read != ReadSide::Open || self.make_room().is_err() {
             return Ok(true);
         }
-        let configure = |path: &Path, e| Error::io(format!("configuring {}", path.display()), e);
-        self.stream
-            .set_nonblocking(true)
-            .map_err(|e| configure(&self.path, e))?;
         let spare = self.buf.get_mut(self.end..).unwrap_or(&mut []);
-        let res = self.stream.read(spare);
-        self.stream
-            .set_nonblocking(false)
-            .map_err(|e| configure(&self.path, e))?;
+        let res = self.stream.read_now(spare);
         match res {
             Ok(0) => {
                 self.read = ReadSide::Eof;
@@ -219,13 +210,25 @@ impl Conn {
                 return Ok(false);
             }
             let wait = self.wait(now)?;
-            match send_or_wait(&self.stream, data, wait) {
+            match self.stream.write_or_wait(data, wait) {
                 Ok(0) => self.write_error(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     now = self.clock();
                     self.exchange.handle_written(n, now)?;
                     data = data.get(n..).unwrap_or(&[]);
                 }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {
+                    now = self.clock();
+                }
+                Err(e) => self.write_error(e),
+            }
+        }
+        // Bytes a transport still holds (TLS records) leave before the request counts as sent.
+        while !self.write_failed {
+            let wait = self.wait(now)?;
+            match self.stream.flush_wait(wait) {
+                Ok(true) => break,
+                Ok(false) => now = self.clock(),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {
                     now = self.clock();
                 }
@@ -257,19 +260,6 @@ impl Conn {
                 Err(self.failure())
             }
         }
-    }
-
-    /// Makes the socket's read timeout fit a wait of `want` (see [`keep_timeout`]).
-    fn set_read_timeout(&mut self, want: Option<Duration>) -> Result<()> {
-        if keep_timeout(self.read_timeout, want) {
-            return Ok(());
-        }
-        let t = want.map(socket_timeout);
-        self.stream
-            .set_read_timeout(t)
-            .map_err(|e| Error::io(format!("configuring {}", self.path.display()), e))?;
-        self.read_timeout = Some(t);
-        Ok(())
     }
 
     /// Keeps the first socket error: it is what the failure it causes is reported as.
@@ -355,9 +345,10 @@ mod tests {
         get(&mut conn, &mut peer);
         // The socket keeps a timeout 4 ms under the wait (within the slack)...
         conn.read_timeout = Some(Some(Duration::from_millis(56)));
-        conn.stream
-            .set_read_timeout(Some(Duration::from_millis(56)))
-            .unwrap();
+        let super::super::Stream::Unix(s) = &conn.stream else {
+            unreachable!("a socket pair")
+        };
+        s.set_read_timeout(Some(Duration::from_millis(56))).unwrap();
         // ...and the head timeout is still reported only once the deadline has come.
         let started = Instant::now();
         let err = conn.read_head().unwrap_err();

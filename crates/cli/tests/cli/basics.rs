@@ -118,9 +118,9 @@ fn help_on_every_command() {
 
 #[test]
 fn unsupported_host_scheme_is_a_clear_error() {
-    let o = docksock(&["--host", "tcp://127.0.0.1:2375", "ping"]);
+    let o = docksock(&["--host", "npipe:////./pipe/docker_engine", "ping"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("tcp://"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("npipe://"), "{}", stderr(&o));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 
-use mio::net::UnixStream;
+use super::stream::Stream;
 
 /// Counters of what a connection did on its socket. For tests, tuning and curiosity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -93,7 +93,7 @@ impl ReadBuf {
     }
 
     /// Reads until `WouldBlock`, EOF, an error, or the buffer is full. Returns the bytes read.
-    pub(crate) fn fill(&mut self, stream: &UnixStream, stats: &mut Stats) -> usize {
+    pub(crate) fn fill(&mut self, stream: &Stream, stats: &mut Stats) -> usize {
         if self.ended() {
             return 0;
         }
@@ -203,7 +203,7 @@ impl WriteQueue {
 
     /// Writes until `WouldBlock` or the queue is empty, then half-closes if asked. Returns
     /// the bytes written.
-    pub(crate) fn flush(&mut self, stream: &UnixStream, stats: &mut Stats) -> usize {
+    pub(crate) fn flush(&mut self, stream: &Stream, stats: &mut Stats) -> usize {
         if matches!(self.side, WriteSide::Failed(_)) {
             return 0;
         }

@@ -5,6 +5,7 @@
 
 mod events;
 mod io;
+mod stream;
 
 use std::collections::VecDeque;
 use std::io as stdio;
@@ -17,7 +18,9 @@ use docksock_proto::exchange::Exchange;
 use docksock_proto::{Error as ProtoError, MisuseError};
 use mio::event::Event as MioEvent;
 use mio::net::UnixStream;
+
 use mio::{Interest, Registry, Token};
+pub use stream::Stream;
 
 use crate::output::{Output, RequestId};
 use crate::request::{BodySource, Config, Request};
@@ -97,7 +100,7 @@ fn next_id() -> RequestId {
 /// See the [crate docs](crate) for a complete loop.
 #[derive(Debug)]
 pub struct Connection {
-    stream: Option<UnixStream>,
+    stream: Option<Stream>,
     token: Option<Token>,
     /// The interest currently registered.
     interest: Option<Interest>,
@@ -141,10 +144,28 @@ impl Connection {
         Ok(Connection::from_stream(stream, config, now))
     }
 
-    /// Wraps a connected (or connecting) non-blocking stream.
-    pub fn from_stream(stream: UnixStream, config: Config, now: Instant) -> Connection {
+    /// Connects to a `tcp://` endpoint's address (non-blocking: the connect completes when the
+    /// socket turns writable; the connect deadline of [`Config`] bounds it). `TCP_NODELAY` is
+    /// set: a request is written whole, and a small one must not wait for an acknowledgement.
+    ///
+    /// # Errors
+    ///
+    /// The `connect` or `setsockopt` error.
+    pub fn connect_tcp(
+        addr: std::net::SocketAddr,
+        config: Config,
+        now: Instant,
+    ) -> stdio::Result<Connection> {
+        let stream = mio::net::TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        Ok(Connection::from_stream(stream, config, now))
+    }
+
+    /// Wraps a connected (or connecting) non-blocking stream (a `mio` `UnixStream` or
+    /// `TcpStream`, or a [`Stream`]).
+    pub fn from_stream(stream: impl Into<Stream>, config: Config, now: Instant) -> Connection {
         Connection {
-            stream: Some(stream),
+            stream: Some(stream.into()),
             token: None,
             interest: None,
             config,
@@ -184,7 +205,7 @@ impl Connection {
     }
 
     /// The socket, for inspection (`peer_addr`, …). `None` once closed. Do not read or write it.
-    pub const fn stream(&self) -> Option<&UnixStream> {
+    pub const fn stream(&self) -> Option<&Stream> {
         self.stream.as_ref()
     }
 

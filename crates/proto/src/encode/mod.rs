@@ -26,6 +26,10 @@
 //!   `headers` ([`MisuseError::ReservedHeader`]). At most one
 //!   `Host` ([`MisuseError::DuplicateHost`]); it replaces the default
 //!   `Host: api.moby.localhost` ([`DEFAULT_HOST`]).
+//! * A [`base_path`](RequestSpec::base_path) (`/base`, from `tcp://host:port/base`) follows
+//!   the template's rules without placeholders and has no trailing `/`
+//!   ([`MisuseError::InvalidPathTemplate`]); it is written before `/vX.Y`. A
+//!   [`host`](RequestSpec::host) is a valid header value ([`MisuseError::InvalidHeaderValue`]).
 //! * `Expect: 100-continue` needs a body ([`MisuseError::BodyNotExpected`]).
 //! * `Upgrade: tcp` and a WebSocket handshake exclude each other
 //!   ([`MisuseError::ConflictingUpgrade`]).
@@ -245,6 +249,13 @@ pub struct RequestSpec<'a> {
     /// request; [`websocket::check_response`](crate::websocket::check_response) checks the
     /// answer against them.
     pub websocket: Option<[u8; 16]>,
+    /// A path written before the version prefix and the path (`tcp://host:port/base` in
+    /// `DOCKER_HOST`): empty, or `/`-rooted with the rules of a template without placeholders
+    /// and without a trailing `/` ([`MisuseError::InvalidPathTemplate`]).
+    pub base_path: &'a str,
+    /// The `Host` value when `headers` has none (`None`: [`DEFAULT_HOST`]); a valid header
+    /// value ([`MisuseError::InvalidHeaderValue`]).
+    pub host: Option<&'a str>,
 }
 
 impl<'a> RequestSpec<'a> {
@@ -262,7 +273,21 @@ impl<'a> RequestSpec<'a> {
             upgrade: false,
             expect_continue: false,
             websocket: None,
+            base_path: "",
+            host: None,
         }
+    }
+
+    /// Sets the base path written before the version prefix (see [`base_path`](Self::base_path)).
+    #[must_use]
+    pub const fn base_path(self, base_path: &'a str) -> Self {
+        RequestSpec { base_path, ..self }
+    }
+
+    /// Sets the `Host` value used when `headers` has none (`None`: [`DEFAULT_HOST`]).
+    #[must_use]
+    pub const fn host(self, host: Option<&'a str>) -> Self {
+        RequestSpec { host, ..self }
     }
 
     /// Sets the path parameters, one per `{name}` placeholder.
@@ -475,6 +500,21 @@ impl<'a> RequestSpec<'a> {
             return Err(misuse(MisuseError::InvalidQuery));
         }
 
+        if !self.base_path.is_empty() {
+            walk_template(self.base_path, |piece| match piece {
+                Piece::Literal(_) => Ok(()),
+                Piece::Placeholder(_) => Err(misuse(MisuseError::InvalidPathTemplate)),
+            })?;
+            if self.base_path.ends_with('/') {
+                return Err(misuse(MisuseError::InvalidPathTemplate));
+            }
+        }
+        if let Some(host) = self.host {
+            if host.is_empty() || !is_header_value(host.as_bytes()) {
+                return Err(misuse(MisuseError::InvalidHeaderValue));
+            }
+        }
+
         let mut hosts = 0usize;
         for (name, value) in self.headers {
             if !is_token(name.as_bytes()) {
@@ -512,6 +552,7 @@ impl<'a> RequestSpec<'a> {
         // Request line.
         sink.put(self.method.as_bytes());
         sink.put(b" ");
+        sink.put(self.base_path.as_bytes());
         if let Some(v) = self.api_version {
             let mut buf = [0u8; 20];
             sink.put(b"/v");
@@ -550,7 +591,7 @@ impl<'a> RequestSpec<'a> {
             .headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Host"))
-            .map_or(DEFAULT_HOST, |(_, v)| *v);
+            .map_or(self.host.unwrap_or(DEFAULT_HOST), |(_, v)| *v);
         put_header(sink, "Host", host);
         for (name, value) in self.headers {
             if !name.eq_ignore_ascii_case("Host") {
