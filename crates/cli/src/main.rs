@@ -19,6 +19,7 @@ mod cmd;
 mod fmt;
 mod json;
 mod out;
+mod progress;
 mod tar;
 mod template;
 mod term;
