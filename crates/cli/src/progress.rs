@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(bar(Some(1500), None, 200), "   1.5kB");
         assert_eq!(bar(Some(1_200_000), Some(3_400_000), 80), "   1.2MB/3.4MB");
         let b = bar(Some(50), Some(100), 120);
-        assert_eq!(b, format!("[{}>{}]       50B/100B", "=".repeat(25), " ".repeat(25)));
+        assert_eq!(b, format!("[{}>{}]      50B/100B", "=".repeat(25), " ".repeat(25)));
     }
 
     #[test]
