@@ -143,7 +143,10 @@ mod tests {
         assert_eq!(bar(Some(1500), None, 200), "   1.5kB");
         assert_eq!(bar(Some(1_200_000), Some(3_400_000), 80), "   1.2MB/3.4MB");
         let b = bar(Some(50), Some(100), 120);
-        assert_eq!(b, format!("[{}>{}]      50B/100B", "=".repeat(25), " ".repeat(25)));
+        assert_eq!(
+            b,
+            format!("[{}>{}]      50B/100B", "=".repeat(25), " ".repeat(25))
+        );
     }
 
     #[test]
@@ -164,7 +167,10 @@ mod tests {
                 && text.contains("500B/1kB\r\x1b[2B"),
             "{text:?}"
         );
-        assert!(text.contains("\x1b[2A\x1b[2K\raaa: Pull complete \r\x1b[2B"), "{text:?}");
+        assert!(
+            text.contains("\x1b[2A\x1b[2K\raaa: Pull complete \r\x1b[2B"),
+            "{text:?}"
+        );
         assert!(text.ends_with("Digest: sha256:00\n"), "{text:?}");
     }
 }

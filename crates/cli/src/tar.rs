@@ -145,7 +145,16 @@ impl TarDir {
             let mtime = meta.mtime().max(0) as u64;
             let mut bytes = Vec::new();
             if ft.is_dir() {
-                header(&mut bytes, &format!("{rel_str}/"), mode, owner, 0, mtime, b'5', "");
+                header(
+                    &mut bytes,
+                    &format!("{rel_str}/"),
+                    mode,
+                    owner,
+                    0,
+                    mtime,
+                    b'5',
+                    "",
+                );
                 self.enqueue_children(&rel)?;
                 self.part = Part::Bytes(bytes, 0);
             } else if ft.is_symlink() {
@@ -267,7 +276,16 @@ fn header(
 fn long_entry(out: &mut Vec<u8>, kind: u8, text: &str) {
     let mut data = text.as_bytes().to_vec();
     data.push(0);
-    header(out, "././@LongLink", 0o644, (0, 0), data.len() as u64, 0, kind, "");
+    header(
+        out,
+        "././@LongLink",
+        0o644,
+        (0, 0),
+        data.len() as u64,
+        0,
+        kind,
+        "",
+    );
     let pad = (512 - data.len() % 512) % 512;
     out.extend_from_slice(&data);
     out.extend(std::iter::repeat(0).take(pad));

@@ -161,8 +161,13 @@ fn from_container(
         .and_then(|stats| {
             let from = tmp.join(base(&src));
             let to = dir.join(&name);
-            fs::rename(&from, &to)
-                .map_err(|e| fail(format!("moving {} to {}: {e}", from.display(), to.display())))?;
+            fs::rename(&from, &to).map_err(|e| {
+                fail(format!(
+                    "moving {} to {}: {e}",
+                    from.display(),
+                    to.display()
+                ))
+            })?;
             Ok(stats)
         });
     let _ = fs::remove_dir_all(&tmp);

@@ -23,8 +23,17 @@ static PULL: Spec = Spec {
     usage: "NAME[:TAG|@DIGEST]",
     about: "Download an image from a registry",
     flags: &[
-        switch(None, "disable-content-trust", "Skip image verification (default true)"),
-        opt(None, "platform", "string", "Set platform if server is multi-platform capable"),
+        switch(
+            None,
+            "disable-content-trust",
+            "Skip image verification (default true)",
+        ),
+        opt(
+            None,
+            "platform",
+            "string",
+            "Set platform if server is multi-platform capable",
+        ),
         switch(Some('q'), "quiet", "Suppress verbose output"),
     ],
     min: 1,
@@ -37,9 +46,22 @@ static PUSH: Spec = Spec {
     usage: "NAME[:TAG]",
     about: "Upload an image to a registry",
     flags: &[
-        switch(Some('a'), "all-tags", "Push all tags of an image to the repository"),
-        switch(None, "disable-content-trust", "Skip image signing (default true)"),
-        opt(None, "platform", "string", "Push a platform-specific manifest as a single-platform image to the registry"),
+        switch(
+            Some('a'),
+            "all-tags",
+            "Push all tags of an image to the repository",
+        ),
+        switch(
+            None,
+            "disable-content-trust",
+            "Skip image signing (default true)",
+        ),
+        opt(
+            None,
+            "platform",
+            "string",
+            "Push a platform-specific manifest as a single-platform image to the registry",
+        ),
         switch(Some('q'), "quiet", "Suppress verbose output"),
     ],
     min: 1,
@@ -52,8 +74,17 @@ static LOGIN: Spec = Spec {
     usage: "[SERVER]",
     about: "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.",
     flags: &[
-        opt(Some('p'), "password", "string", "Password or Personal Access Token (PAT)"),
-        switch(None, "password-stdin", "Take the Password or Personal Access Token (PAT) from stdin"),
+        opt(
+            Some('p'),
+            "password",
+            "string",
+            "Password or Personal Access Token (PAT)",
+        ),
+        switch(
+            None,
+            "password-stdin",
+            "Take the Password or Personal Access Token (PAT) from stdin",
+        ),
         opt(Some('u'), "username", "string", "Username"),
     ],
     min: 0,
@@ -64,7 +95,8 @@ static LOGIN: Spec = Spec {
 static LOGOUT: Spec = Spec {
     name: "logout",
     usage: "[SERVER]",
-    about: "Log out from a registry.\nIf no server is specified, the default is defined by the daemon.",
+    about:
+        "Log out from a registry.\nIf no server is specified, the default is defined by the daemon.",
     flags: &[],
     min: 0,
     max: 1,
@@ -76,14 +108,18 @@ const INDEX_SERVER: &str = "https://index.docker.io/v1/";
 
 /// Whether `reference` names a tag or a digest (a `:` after the last `/`, or an `@`).
 fn has_tag_or_digest(reference: &str) -> bool {
-    reference.contains('@') || reference.rsplit('/').next().is_some_and(|l| l.contains(':'))
+    reference.contains('@')
+        || reference
+            .rsplit('/')
+            .next()
+            .is_some_and(|l| l.contains(':'))
 }
 
 /// The fully qualified reference docker prints after a pull (`docker.io/library/busybox:latest`).
 fn qualified(reference: &str) -> String {
     let (first, rest) = reference.split_once('/').unwrap_or(("", reference));
-    let domain_given = !first.is_empty()
-        && (first.contains('.') || first.contains(':') || first == "localhost");
+    let domain_given =
+        !first.is_empty() && (first.contains('.') || first.contains(':') || first == "localhost");
     let mut full = if domain_given {
         reference.to_owned()
     } else if reference.contains('/') {

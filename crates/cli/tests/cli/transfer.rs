@@ -49,7 +49,11 @@ fn login_push_pull_logout_through_the_registry() {
     let o = cfg(&["login", "-u", &reg.user, "-p", "wrong", &reg.addr], "");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("WARNING! Using --password via the CLI is insecure"));
-    assert!(config_json(&dir)["auths"].get(&reg.addr).is_none(), "{}", config_json(&dir));
+    assert!(
+        config_json(&dir)["auths"].get(&reg.addr).is_none(),
+        "{}",
+        config_json(&dir)
+    );
 
     // The right one on stdin: stored under the registry's address.
     let o = cfg(
@@ -64,7 +68,10 @@ fn login_push_pull_logout_through_the_registry() {
     let _img = ImageGuard::new(&client, name.as_str());
     ok(&cfg(&["tag", &image, &name], ""));
     let pushed = ok(&cfg(&["push", &name], ""));
-    assert!(pushed.contains("The push refers to repository ["), "{pushed}");
+    assert!(
+        pushed.contains("The push refers to repository ["),
+        "{pushed}"
+    );
     assert!(pushed.contains(": Preparing"), "{pushed}");
     assert!(
         [": Pushed", ": Layer already exists", ": Mounted from "]
@@ -72,17 +79,26 @@ fn login_push_pull_logout_through_the_registry() {
             .any(|s| pushed.contains(s)),
         "{pushed}"
     );
-    assert!(!pushed.contains('\x1b'), "no cursor movement off a terminal: {pushed:?}");
+    assert!(
+        !pushed.contains('\x1b'),
+        "no cursor movement off a terminal: {pushed:?}"
+    );
     let digest = pushed
         .lines()
-        .find_map(|l| l.split_once(": digest: ").map(|(_, r)| r.split(' ').next().unwrap().to_owned()))
+        .find_map(|l| {
+            l.split_once(": digest: ")
+                .map(|(_, r)| r.split(' ').next().unwrap().to_owned())
+        })
         .unwrap_or_else(|| panic!("no digest line: {pushed}"));
 
     // Pull it back after removing the tag: the same digest, the final lines.
     ok(&cfg(&["rmi", &name], ""));
     let pulled = ok(&cfg(&["pull", &name], ""));
     assert!(pulled.contains(&format!("Digest: {digest}")), "{pulled}");
-    assert!(pulled.contains("Status: Downloaded newer image for"), "{pulled}");
+    assert!(
+        pulled.contains("Status: Downloaded newer image for"),
+        "{pulled}"
+    );
     assert_eq!(pulled.lines().last(), Some(name.as_str()));
     assert_eq!(ok(&cfg(&["pull", "-q", &name], "")).trim(), name);
 
@@ -100,7 +116,12 @@ fn login_push_pull_logout_through_the_registry() {
 fn login_refuses_half_given_credentials_without_a_terminal() {
     let Some(client) = daemon() else { return };
     let dir = temp_dir("cli-login-usage");
-    let o = ds_cfg(&client, &dir, &["login", "--password-stdin", "127.0.0.1:1"], "x\n");
+    let o = ds_cfg(
+        &client,
+        &dir,
+        &["login", "--password-stdin", "127.0.0.1:1"],
+        "x\n",
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("Must provide --username with --password-stdin"));
     let o = ds_cfg(&client, &dir, &["login", "127.0.0.1:1"], "");
@@ -121,7 +142,9 @@ fn cp_files_and_directories_both_ways_keeping_modes() {
     let name = unique_name("cli-cp");
     let _g = ContainerGuard::new(&client, name.as_str());
     let cfg = |args: &[&str]| ds_cfg(&client, &dir, args, "");
-    ok(&cfg(&["run", "-d", "--name", &name, &image, "sleep", "300"]));
+    ok(&cfg(&[
+        "run", "-d", "--name", &name, &image, "sleep", "300",
+    ]));
 
     let src = dir.join("src");
     std::fs::create_dir_all(src.join("sub")).unwrap();
@@ -135,22 +158,63 @@ fn cp_files_and_directories_both_ways_keeping_modes() {
     // Into the container: a directory into an existing directory goes inside it; a file to a
     // new name becomes that file.
     ok(&cfg(&["cp", &s(&src), &format!("{name}:/tmp")]));
-    ok(&cfg(&["cp", &s(&dir.join("one")), &format!("{name}:/tmp/renamed")]));
-    let listing = ok(&cfg(&["exec", &name, "stat", "-c", "%a %n", "/tmp/src/sub", "/tmp/src/sub/f", "/tmp/renamed"]));
-    assert_eq!(listing, "711 /tmp/src/sub\n750 /tmp/src/sub/f\n604 /tmp/renamed\n");
-    assert_eq!(ok(&cfg(&["exec", &name, "cat", "/tmp/src/sub/f"])), "hello\n");
+    ok(&cfg(&[
+        "cp",
+        &s(&dir.join("one")),
+        &format!("{name}:/tmp/renamed"),
+    ]));
+    let listing = ok(&cfg(&[
+        "exec",
+        &name,
+        "stat",
+        "-c",
+        "%a %n",
+        "/tmp/src/sub",
+        "/tmp/src/sub/f",
+        "/tmp/renamed",
+    ]));
+    assert_eq!(
+        listing,
+        "711 /tmp/src/sub\n750 /tmp/src/sub/f\n604 /tmp/renamed\n"
+    );
+    assert_eq!(
+        ok(&cfg(&["exec", &name, "cat", "/tmp/src/sub/f"])),
+        "hello\n"
+    );
 
     // Back out: a directory to a new name, into an existing directory, a file renamed.
-    ok(&cfg(&["cp", &format!("{name}:/tmp/src"), &s(&dir.join("back"))]));
-    assert_eq!(std::fs::read_to_string(dir.join("back/sub/f")).unwrap(), "hello\n");
-    assert_eq!((mode(&dir.join("back/sub")), mode(&dir.join("back/sub/f"))), (0o711, 0o750));
+    ok(&cfg(&[
+        "cp",
+        &format!("{name}:/tmp/src"),
+        &s(&dir.join("back")),
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("back/sub/f")).unwrap(),
+        "hello\n"
+    );
+    assert_eq!(
+        (mode(&dir.join("back/sub")), mode(&dir.join("back/sub/f"))),
+        (0o711, 0o750)
+    );
     std::fs::create_dir(dir.join("into")).unwrap();
-    ok(&cfg(&["cp", &format!("{name}:/tmp/src"), &s(&dir.join("into"))]));
+    ok(&cfg(&[
+        "cp",
+        &format!("{name}:/tmp/src"),
+        &s(&dir.join("into")),
+    ]));
     assert_eq!(mode(&dir.join("into/src/sub/f")), 0o750);
-    ok(&cfg(&["cp", &format!("{name}:/tmp/renamed"), &s(&dir.join("again"))]));
+    ok(&cfg(&[
+        "cp",
+        &format!("{name}:/tmp/renamed"),
+        &s(&dir.join("again")),
+    ]));
     assert_eq!(std::fs::read_to_string(dir.join("again")).unwrap(), "one\n");
     assert_eq!(mode(&dir.join("again")), 0o604);
-    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".docksock-cp")));
+    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with(".docksock-cp")));
 
     // `-`: a tar on stdout.
     let o = cfg(&["cp", &format!("{name}:/tmp/renamed"), "-"]);
@@ -165,7 +229,11 @@ fn cp_files_and_directories_both_ways_keeping_modes() {
     let missing = dir.join("missing/x");
     let o = cfg(&["cp", &format!("{name}:/tmp/renamed"), &s(&missing)]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains(&s(&dir.join("missing"))), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&s(&dir.join("missing"))),
+        "{}",
+        stderr(&o)
+    );
     let o = cfg(&["cp", &format!("{name}:/tmp/absent"), &s(&dir)]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/tmp/absent"), "{}", stderr(&o));
