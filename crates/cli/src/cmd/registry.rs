@@ -172,9 +172,9 @@ fn push(client: &Client, a: &Args) -> Result<(), Failure> {
     let quiet = a.on("quiet");
     let all = a.on("all-tags");
     if all && has_tag_or_digest(given) {
-        return Err(Usage(format!(
-            "tag can't be used with --all-tags/-a\nSee 'docksock push --help'."
-        ))
+        return Err(Usage(
+            "tag can't be used with --all-tags/-a\nSee 'docksock push --help'.".into(),
+        )
         .into());
     }
     let mut image = given.to_owned();
