@@ -12,13 +12,16 @@
 //!
 //! Modules: [`args`] (flag parsing, help), [`out`] and [`fmt`] (tables, times, sizes),
 //! [`template`] (Go templates), [`json`] (ordered JSON), [`term`] (raw mode, window size,
-//! signals, the interactive session), and one module per command group under `cmd`.
+//! signals, the interactive session), [`progress`] (pull and push progress as docker draws
+//! it), [`tar`] (tar streams written for build contexts and `cp`), and one module per command
+//! group under `cmd`.
 
 mod args;
 mod cmd;
 mod fmt;
 mod json;
 mod out;
+mod progress;
 mod tar;
 mod template;
 mod term;
@@ -93,10 +96,10 @@ Options:
 
 Containers:
   run, create, exec, ps, logs, start, stop, restart, kill, rm, wait, attach, top, stats,
-  port, rename, pause, unpause, export
+  port, rename, pause, unpause, export, cp
 
-Images:
-  images, rmi, tag, build, save, load, import, history
+Images and registries:
+  images, rmi, tag, build, save, load, import, history, pull, push, login, logout
 
 Objects and system:
   inspect, network (ls, create, rm, inspect, prune), volume (ls, create, rm, inspect,

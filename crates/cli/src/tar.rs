@@ -29,6 +29,12 @@ pub(crate) struct TarDir {
     finished: bool,
     /// The file whose header is being sent: (file, size, padding).
     queue_file: Option<(File, u64, usize)>,
+    /// For a copy: the name the root itself is sent under (every entry is below it).
+    top: Option<String>,
+    /// For a copy: follow the root if it is a symbolic link (`cp -L`).
+    follow_top: bool,
+    /// Whether headers carry the files' owners (`cp -a`); else 0.
+    owners: bool,
 }
 
 impl TarDir {
@@ -52,9 +58,34 @@ impl TarDir {
             ignore,
             finished: false,
             queue_file: None,
+            top: None,
+            follow_top: false,
+            owners: false,
         };
         t.enqueue_children(Path::new(""))?;
         Ok(t)
+    }
+
+    /// Streams the file, symbolic link or directory tree `src` as `docker cp` sends it: the
+    /// root entry named `name`, everything else below it, no `.dockerignore`. `follow` sends
+    /// what a symbolic link `src` points to; `owners` keeps the files' user and group ids.
+    pub(crate) fn copy(src: &Path, name: &str, follow: bool, owners: bool) -> io::Result<TarDir> {
+        if follow {
+            fs::metadata(src)?;
+        } else {
+            fs::symlink_metadata(src)?;
+        }
+        Ok(TarDir {
+            root: src.to_owned(),
+            queue: VecDeque::from([PathBuf::new()]),
+            part: Part::Done,
+            ignore: Vec::new(),
+            finished: false,
+            queue_file: None,
+            top: Some(name.to_owned()),
+            follow_top: follow,
+            owners,
+        })
     }
 
     fn enqueue_children(&mut self, rel: &Path) -> io::Result<()> {
@@ -82,28 +113,58 @@ impl TarDir {
     /// Prepares the next entry; false at the end.
     fn next_entry(&mut self) -> io::Result<bool> {
         while let Some(rel) = self.queue.pop_front() {
-            let rel_str = rel.to_string_lossy().into_owned();
+            let mut rel_str = rel.to_string_lossy().into_owned();
+            if let Some(top) = &self.top {
+                rel_str = if rel_str.is_empty() {
+                    top.clone()
+                } else {
+                    format!("{top}/{rel_str}")
+                };
+            }
             if self.ignored(&rel_str) && rel_str != "Dockerfile" && rel_str != ".dockerignore" {
                 continue;
             }
-            let full = self.root.join(&rel);
-            let meta = fs::symlink_metadata(&full)?;
+            let is_root = rel.as_os_str().is_empty();
+            let full = if is_root {
+                self.root.clone()
+            } else {
+                self.root.join(&rel)
+            };
+            let meta = if is_root && self.follow_top {
+                fs::metadata(&full)?
+            } else {
+                fs::symlink_metadata(&full)?
+            };
+            let owner = if self.owners {
+                (u64::from(meta.uid()), u64::from(meta.gid()))
+            } else {
+                (0, 0)
+            };
             let ft = meta.file_type();
             let mode = meta.permissions().mode() & 0o7777;
             let mtime = meta.mtime().max(0) as u64;
             let mut bytes = Vec::new();
             if ft.is_dir() {
-                header(&mut bytes, &format!("{rel_str}/"), mode, 0, mtime, b'5', "");
+                header(
+                    &mut bytes,
+                    &format!("{rel_str}/"),
+                    mode,
+                    owner,
+                    0,
+                    mtime,
+                    b'5',
+                    "",
+                );
                 self.enqueue_children(&rel)?;
                 self.part = Part::Bytes(bytes, 0);
             } else if ft.is_symlink() {
                 let target = fs::read_link(&full)?.to_string_lossy().into_owned();
-                header(&mut bytes, &rel_str, mode, 0, mtime, b'2', &target);
+                header(&mut bytes, &rel_str, mode, owner, 0, mtime, b'2', &target);
                 self.part = Part::Bytes(bytes, 0);
             } else if ft.is_file() {
                 let file = File::open(&full)?;
                 let size = meta.len();
-                header(&mut bytes, &rel_str, mode, size, mtime, b'0', "");
+                header(&mut bytes, &rel_str, mode, owner, size, mtime, b'0', "");
                 let pad = (512 - (size % 512) as usize) % 512;
                 // The header first, then the file.
                 self.part = Part::Bytes(bytes, 0);
@@ -175,7 +236,17 @@ fn octal(field: &mut [u8], value: u64) {
 }
 
 /// One ustar header (preceded by GNU long-name/long-link entries when needed).
-fn header(out: &mut Vec<u8>, name: &str, mode: u32, size: u64, mtime: u64, kind: u8, link: &str) {
+#[allow(clippy::too_many_arguments)]
+fn header(
+    out: &mut Vec<u8>,
+    name: &str,
+    mode: u32,
+    (uid, gid): (u64, u64),
+    size: u64,
+    mtime: u64,
+    kind: u8,
+    link: &str,
+) {
     if name.len() > 100 {
         long_entry(out, b'L', name);
     }
@@ -186,8 +257,8 @@ fn header(out: &mut Vec<u8>, name: &str, mode: u32, size: u64, mtime: u64, kind:
     let n = name.as_bytes();
     h[..n.len().min(100)].copy_from_slice(&n[..n.len().min(100)]);
     octal(&mut h[100..108], u64::from(mode));
-    octal(&mut h[108..116], 0);
-    octal(&mut h[116..124], 0);
+    octal(&mut h[108..116], uid);
+    octal(&mut h[116..124], gid);
     octal(&mut h[124..136], size);
     octal(&mut h[136..148], mtime);
     h[156] = kind;
@@ -205,7 +276,16 @@ fn header(out: &mut Vec<u8>, name: &str, mode: u32, size: u64, mtime: u64, kind:
 fn long_entry(out: &mut Vec<u8>, kind: u8, text: &str) {
     let mut data = text.as_bytes().to_vec();
     data.push(0);
-    header(out, "././@LongLink", 0o644, data.len() as u64, 0, kind, "");
+    header(
+        out,
+        "././@LongLink",
+        0o644,
+        (0, 0),
+        data.len() as u64,
+        0,
+        kind,
+        "",
+    );
     let pad = (512 - data.len() % 512) % 512;
     out.extend_from_slice(&data);
     out.extend(std::iter::repeat(0).take(pad));

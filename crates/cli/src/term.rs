@@ -26,6 +26,26 @@ pub(crate) fn stdout_is_tty() -> bool {
     termios::isatty(std::io::stdout().as_fd())
 }
 
+/// Whether standard error is a terminal.
+pub(crate) fn stderr_is_tty() -> bool {
+    termios::isatty(std::io::stderr().as_fd())
+}
+
+/// Turns echo off on the terminal on stdin (a password prompt), returning how it was.
+pub(crate) fn echo_off() -> Option<termios::Termios> {
+    let fd = std::io::stdin();
+    let saved = termios::tcgetattr(fd.as_fd()).ok()?;
+    let mut quiet = saved.clone();
+    quiet.local_modes.remove(termios::LocalModes::ECHO);
+    termios::tcsetattr(fd.as_fd(), OptionalActions::Now, &quiet).ok()?;
+    Some(saved)
+}
+
+/// Puts back what [`echo_off`] changed.
+pub(crate) fn echo_restore(saved: termios::Termios) {
+    let _ = termios::tcsetattr(std::io::stdin().as_fd(), OptionalActions::Now, &saved);
+}
+
 /// The window size of the terminal on stdout (else stdin): (rows, columns).
 pub(crate) fn window_size() -> Option<(u32, u32)> {
     let ws = termios::tcgetwinsize(std::io::stdout().as_fd())

@@ -1,9 +1,11 @@
 //! The commands, one module per group, and the table that dispatches to them.
 
 mod container;
+mod cp;
 mod image;
 mod inspect;
 mod object;
+mod registry;
 mod run;
 mod system;
 
@@ -22,6 +24,8 @@ fn commands() -> Vec<(&'static str, &'static Spec, Handler)> {
     all.extend(image::COMMANDS.iter().map(|(s, h)| (s.name, *s, *h)));
     all.extend(inspect::COMMANDS.iter().map(|(s, h)| (s.name, *s, *h)));
     all.extend(object::COMMANDS.iter().map(|(s, h)| (s.name, *s, *h)));
+    all.extend(registry::COMMANDS.iter().map(|(s, h)| (s.name, *s, *h)));
+    all.extend(cp::COMMANDS.iter().map(|(s, h)| (s.name, *s, *h)));
     all.extend(system::COMMANDS.iter().map(|(s, h)| (s.name, *s, *h)));
     all
 }

@@ -7,3 +7,4 @@ mod commands;
 mod parity;
 mod pty;
 mod support;
+mod transfer;

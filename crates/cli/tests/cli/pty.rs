@@ -31,6 +31,11 @@ struct Pty {
 impl Pty {
     /// Starts `docksock ARGS` on a new pty of 24 rows and 80 columns.
     fn spawn(client: &Client, args: &[&str]) -> Pty {
+        Pty::spawn_with(client, args, &[], 80)
+    }
+
+    /// Starts `docksock ARGS` with `envs` on a new pty of 24 rows and `cols` columns.
+    fn spawn_with(client: &Client, args: &[&str], envs: &[(&str, &str)], cols: u16) -> Pty {
         let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
         grantpt(&master).expect("grantpt");
         unlockpt(&master).expect("unlockpt");
@@ -43,7 +48,7 @@ impl Pty {
         .expect("opening the pty's terminal side");
         let master = File::from(master);
         let slave = File::from(slave);
-        set_size(&master, 24, 80);
+        set_size(&master, 24, cols);
         let child = Command::new("setsid")
             .args([
                 "-w",
@@ -53,6 +58,7 @@ impl Pty {
                 &host(client),
             ])
             .args(args)
+            .envs(envs.iter().copied())
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave.try_clone().unwrap()))
@@ -287,4 +293,83 @@ fn exec_it_types_resizes_and_returns_the_code() {
     let o = ds(&client, &["exec", "-it", &name, "true"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the input device is not a TTY"));
+}
+
+/// A pull on a terminal draws docker's per-layer progress: one line per layer, redrawn in
+/// place (cursor up, clear the line, `ID: Downloading [==>  ] 1.2MB/3MB`, cursor down).
+#[test]
+fn pull_on_a_terminal_redraws_each_layers_progress_in_place() {
+    let Some(client) = daemon() else { return };
+    let Some(reg) = docksock_tests::registry::registry() else {
+        return;
+    };
+    let base = busybox_image(&client);
+    let dir = docksock_tests::registry::temp_dir("cli-pull-pty");
+    let config = dir.join("config");
+    std::fs::create_dir(&config).unwrap();
+    let cfg = config.to_str().unwrap();
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docksock"))
+            .args(["--host", &host(&client)])
+            .args(args)
+            .env("DOCKER_CONFIG", cfg)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        ok(&child.wait_with_output().unwrap())
+    };
+    // An image with a layer of its own (random, so no other image shares it), pushed, then
+    // removed here so that the pull downloads it.
+    let name = format!("{}/cli/{}:v1", reg.addr, unique_name("pull-pty"));
+    let _img = docksock_tests::ImageGuard::new(&client, name.as_str());
+    std::fs::write(
+        dir.join("Dockerfile"),
+        format!("FROM {base}\nRUN head -c 3000000 /dev/urandom > /blob\n"),
+    )
+    .unwrap();
+    run(&["build", "-q", "-t", &name, dir.to_str().unwrap()], "");
+    run(
+        &["login", "-u", &reg.user, "--password-stdin", &reg.addr],
+        &reg.password,
+    );
+    run(&["push", "-q", &name], "");
+    run(&["rmi", &name], "");
+
+    let mut pty = Pty::spawn_with(&client, &["pull", &name], &[("DOCKER_CONFIG", cfg)], 120);
+    pty.expect(0, &format!("\r\n{name}\r\n"));
+    assert_eq!(pty.exit_code(), 0, "{}", pty.screen());
+    let screen = pty.screen();
+    // The new layer's line: first written below, then redrawn with a bar (the terminal is
+    // wider than 110 columns), cursor moved up to it and back down.
+    let at = screen
+        .find(": Downloading [")
+        .unwrap_or_else(|| panic!("no progress bar: {screen:?}"));
+    let before = &screen[..at];
+    assert!(
+        before.ends_with(|c: char| c.is_ascii_hexdigit()),
+        "{screen:?}"
+    );
+    assert!(before.contains("\x1b[2K\r"), "{screen:?}");
+    assert!(
+        screen.contains("A\x1b[2K\r"),
+        "cursor up before a redraw: {screen:?}"
+    );
+    assert!(
+        screen.contains("MB\r\x1b["),
+        "cursor down after a redraw: {screen:?}"
+    );
+    assert!(screen.contains("Pull complete"), "{screen:?}");
+    assert!(screen.contains("Digest: sha256:"), "{screen:?}");
+    assert!(
+        screen.contains("Status: Downloaded newer image for"),
+        "{screen:?}"
+    );
 }
