@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod json;
 pub mod reference;
 pub mod response;
+pub mod scan_paths;
 pub mod split;
 pub mod stdcopy;
 
@@ -30,6 +31,7 @@ pub fn run_target(name: &str, data: &[u8]) {
         "json_splitter" => json::fuzz_json_splitter(data),
         "decoder_differential" => differential::fuzz_decoder_differential(data),
         "exchange" => exchange::fuzz_exchange(data),
+        "scan_paths" => scan_paths::fuzz_scan_paths(data),
         "request_encoder" => {
             if let Ok(input) = encoder::EncInput::arbitrary(&mut Unstructured::new(data)) {
                 encoder::fuzz_request_encoder(input);
@@ -40,7 +42,7 @@ pub fn run_target(name: &str, data: &[u8]) {
 }
 
 /// The target names, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 8] = [
     "response_decoder",
     "chunked_decoder",
     "stdcopy",
@@ -48,4 +50,5 @@ pub const TARGETS: [&str; 7] = [
     "request_encoder",
     "decoder_differential",
     "exchange",
+    "scan_paths",
 ];

@@ -26,7 +26,8 @@
 //!
 //! Without features the crate is `#![no_std]` and needs no allocator.
 #![no_std]
-#![forbid(unsafe_code)]
+// `unsafe` is allowed in one module only, `simd` (vector scans), which opts in by itself.
+#![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -42,6 +43,8 @@ pub mod exchange;
 mod head;
 pub mod json;
 mod num;
+#[doc(hidden)]
+pub mod simd;
 pub mod stdcopy;
 pub mod timeout;
 pub mod version;
