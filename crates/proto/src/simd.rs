@@ -85,26 +85,44 @@ pub fn available() -> ([Path; 4], usize) {
     (out, n)
 }
 
-/// The chosen path's code (`Path::code`), 0 before the first choice.
+/// The chosen path's code (`Path::code`), 0 before the first choice. Only ever set to the
+/// code of a path whose `is_available()` returned true: the dispatch below relies on it.
 static CHOSEN: AtomicU8 = AtomicU8::new(0);
+
+/// The chosen path's code, choosing the fastest available on first use.
+#[inline(always)]
+fn chosen() -> u8 {
+    match CHOSEN.load(Ordering::Relaxed) {
+        0 => choose(),
+        c => c,
+    }
+}
+
+#[cold]
+fn choose() -> u8 {
+    let (paths, n) = available();
+    let best = paths
+        .get(n.wrapping_sub(1))
+        .copied()
+        .unwrap_or(Path::Swar);
+    CHOSEN.store(best.code(), Ordering::Relaxed);
+    best.code()
+}
+
+#[cfg(target_arch = "x86_64")]
+const AVX2: u8 = Path::Avx2.code();
+#[cfg(target_arch = "x86_64")]
+const SSSE3: u8 = Path::Ssse3.code();
+#[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+const NEON: u8 = Path::Neon.code();
 
 /// The path the scans use: the fastest available, unless [`force`] set another.
 pub fn current() -> Path {
-    match CHOSEN.load(Ordering::Relaxed) {
-        0 => {
-            let (paths, n) = available();
-            let best = paths
-                .get(n.wrapping_sub(1))
-                .copied()
-                .unwrap_or(Path::Swar);
-            CHOSEN.store(best.code(), Ordering::Relaxed);
-            best
-        }
-        c => Path::ALL
-            .into_iter()
-            .find(|p| p.code() == c)
-            .unwrap_or(Path::Swar),
-    }
+    let c = chosen();
+    Path::ALL
+        .into_iter()
+        .find(|p| p.code() == c)
+        .unwrap_or(Path::Swar)
 }
 
 /// Makes every later scan in this process use `path` (for tests and fuzzing: the paths give
@@ -123,9 +141,18 @@ pub fn force(path: Path) -> bool {
 pub(crate) fn token_run(s: &[u8]) -> usize {
     // Targets without a vector path (thumbv7em…) call the reference directly: no dispatch,
     // no atomic, no code for the other paths.
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    if let Some(n) = token_run_on(current(), s) {
-        return n;
+    #[cfg(target_arch = "x86_64")]
+    match chosen() {
+        // SAFETY: CHOSEN holds AVX2 only when the CPU has it (`force`, `choose`).
+        AVX2 => return unsafe { x86::token_run_avx2(s) },
+        // SAFETY: CHOSEN holds SSSE3 only when the CPU has it (`force`, `choose`).
+        SSSE3 => return unsafe { x86::token_run_ssse3(s) },
+        _ => {}
+    }
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    if chosen() == NEON {
+        // SAFETY: this code is compiled only with NEON enabled for the whole build.
+        return unsafe { neon::token_run(s) };
     }
     chars::token_run(s)
 }
@@ -133,9 +160,18 @@ pub(crate) fn token_run(s: &[u8]) -> usize {
 /// Length of the run of field-value bytes (HTAB, SP, VCHAR, obs-text) at the start of `s`.
 #[inline]
 pub(crate) fn value_run(s: &[u8]) -> usize {
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    if let Some(n) = value_run_on(current(), s) {
-        return n;
+    #[cfg(target_arch = "x86_64")]
+    match chosen() {
+        // SAFETY: CHOSEN holds AVX2 only when the CPU has it (`force`, `choose`).
+        AVX2 => return unsafe { x86::value_run_avx2(s) },
+        // SAFETY: CHOSEN holds SSSE3 only when the CPU has it (`force`, `choose`).
+        SSSE3 => return unsafe { x86::value_run_sse2(s) },
+        _ => {}
+    }
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    if chosen() == NEON {
+        // SAFETY: this code is compiled only with NEON enabled for the whole build.
+        return unsafe { neon::value_run(s) };
     }
     chars::value_run(s)
 }
@@ -155,7 +191,8 @@ pub fn token_run_on(path: Path, s: &[u8]) -> Option<usize> {
             Some(unsafe { x86::token_run_avx2(s) })
         }
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
-        Path::Neon => Some(neon::token_run(s)),
+        // SAFETY: this arm is compiled only with NEON enabled for the whole build.
+        Path::Neon => Some(unsafe { neon::token_run(s) }),
         #[allow(unreachable_patterns)] // which arms remain depends on the target
         _ => None,
     }
@@ -176,7 +213,8 @@ pub fn value_run_on(path: Path, s: &[u8]) -> Option<usize> {
             Some(unsafe { x86::value_run_avx2(s) })
         }
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
-        Path::Neon => Some(neon::value_run(s)),
+        // SAFETY: this arm is compiled only with NEON enabled for the whole build.
+        Path::Neon => Some(unsafe { neon::value_run(s) }),
         #[allow(unreachable_patterns)] // which arms remain depends on the target
         _ => None,
     }
@@ -412,12 +450,14 @@ mod neon {
     use crate::chars;
 
     /// Four bits per byte of a 0x00/0xFF byte mask, as one `u64`.
-    #[inline(always)]
+    #[inline]
+    #[target_feature(enable = "neon")]
     fn bits(m: uint8x16_t) -> u64 {
         vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(m))))
     }
 
-    #[inline(always)]
+    #[inline]
+    #[target_feature(enable = "neon")]
     fn value_mask(x: uint8x16_t) -> u64 {
         let ctl = vcltq_u8(x, vdupq_n_u8(0x20));
         let tab = vceqq_u8(x, vdupq_n_u8(0x09));
@@ -425,7 +465,8 @@ mod neon {
         bits(vorrq_u8(vbicq_u8(ctl, tab), del))
     }
 
-    #[inline(always)]
+    #[inline]
+    #[target_feature(enable = "neon")]
     fn token_mask(x: uint8x16_t) -> u64 {
         // SAFETY: both tables are 16 bytes.
         let (lo_t, hi_t) = unsafe { (vld1q_u8(NIBBLE_LO.as_ptr()), vld1q_u8(NIBBLE_HI.as_ptr())) };
@@ -436,7 +477,7 @@ mod neon {
     }
 
     #[inline(always)]
-    fn run(s: &[u8], mask: fn(uint8x16_t) -> u64, fallback: fn(&[u8]) -> usize) -> usize {
+    fn run(s: &[u8], mask: impl Fn(uint8x16_t) -> u64, fallback: fn(&[u8]) -> usize) -> usize {
         let len = s.len();
         if len < 16 {
             return fallback(s);
@@ -463,12 +504,14 @@ mod neon {
         }
     }
 
+    #[target_feature(enable = "neon")]
     pub(super) fn value_run(s: &[u8]) -> usize {
-        run(s, value_mask, chars::value_run)
+        run(s, |x| value_mask(x), chars::value_run)
     }
 
+    #[target_feature(enable = "neon")]
     pub(super) fn token_run(s: &[u8]) -> usize {
-        run(s, token_mask, chars::token_run)
+        run(s, |x| token_mask(x), chars::token_run)
     }
 }
 
