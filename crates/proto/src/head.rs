@@ -2,8 +2,8 @@
 //! them back zero-copy. Used for the response head and for chunked trailers.
 
 use crate::chars::{is_field_value_byte, is_ows, trim_ows};
-use crate::simd::{token_run, value_run};
 use crate::error::PeerError;
+use crate::simd::{token_run, value_run};
 
 /// The HTTP version of a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

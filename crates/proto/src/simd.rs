@@ -101,10 +101,7 @@ fn chosen() -> u8 {
 #[cold]
 fn choose() -> u8 {
     let (paths, n) = available();
-    let best = paths
-        .get(n.wrapping_sub(1))
-        .copied()
-        .unwrap_or(Path::Swar);
+    let best = paths.get(n.wrapping_sub(1)).copied().unwrap_or(Path::Swar);
     CHOSEN.store(best.code(), Ordering::Relaxed);
     best.code()
 }
@@ -342,10 +339,7 @@ mod x86 {
         let nib = _mm256_set1_epi8(0x0f);
         let lo = _mm256_and_si256(x, nib);
         let hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
-        let t = _mm256_and_si256(
-            _mm256_shuffle_epi8(lo_t, lo),
-            _mm256_shuffle_epi8(hi_t, hi),
-        );
+        let t = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo), _mm256_shuffle_epi8(hi_t, hi));
         _mm256_movemask_epi8(_mm256_cmpeq_epi8(t, _mm256_setzero_si256())) as u32
     }
 
@@ -453,7 +447,9 @@ mod neon {
     #[inline]
     #[target_feature(enable = "neon")]
     fn bits(m: uint8x16_t) -> u64 {
-        vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(m))))
+        vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(
+            m,
+        ))))
     }
 
     #[inline]
@@ -520,7 +516,9 @@ mod tests {
     use super::*;
 
     fn ref_token(s: &[u8]) -> usize {
-        s.iter().position(|&b| !chars::is_tchar(b)).unwrap_or(s.len())
+        s.iter()
+            .position(|&b| !chars::is_tchar(b))
+            .unwrap_or(s.len())
     }
     fn ref_value(s: &[u8]) -> usize {
         s.iter()
