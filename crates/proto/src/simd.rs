@@ -1,7 +1,7 @@
 //! Vector scans of the head's byte classes: the one module of the crate that holds `unsafe`.
 //!
-//! Two scans run over every field line: [`token_run`] (the field name, `tchar`s up to the `:`)
-//! and [`value_run`] (the field value, up to its CR). Each exists as
+//! Two scans run over every field line: `token_run` (the field name, `tchar`s up to the `:`)
+//! and `value_run` (the field value, up to its CR). Each exists as
 //!
 //! * the safe SWAR reference ([`Path::Swar`], in `chars.rs` and `head.rs`): eight bytes per
 //!   step in plain `u64` arithmetic and table lookups; the fallback on every target, and what
@@ -173,7 +173,7 @@ pub(crate) fn value_run(s: &[u8]) -> usize {
     chars::value_run(s)
 }
 
-/// [`token_run`] on a given path; `None` when the machine cannot run it.
+/// `token_run` on a given path; `None` when the machine cannot run it.
 pub fn token_run_on(path: Path, s: &[u8]) -> Option<usize> {
     match path {
         Path::Swar => Some(chars::token_run(s)),
@@ -195,7 +195,7 @@ pub fn token_run_on(path: Path, s: &[u8]) -> Option<usize> {
     }
 }
 
-/// [`value_run`] on a given path; `None` when the machine cannot run it.
+/// `value_run` on a given path; `None` when the machine cannot run it.
 pub fn value_run_on(path: Path, s: &[u8]) -> Option<usize> {
     match path {
         Path::Swar => Some(chars::value_run(s)),
