@@ -30,13 +30,18 @@ pub fn fuzz_scan_paths(data: &[u8]) {
             .iter()
             .position(|&b| !crate::is_tchar(b))
             .unwrap_or(s.len());
-        let value = s
-            .iter()
-            .position(|&b| !is_value_byte(b))
-            .unwrap_or(s.len());
+        let value = s.iter().position(|&b| !is_value_byte(b)).unwrap_or(s.len());
         for &p in paths {
-            assert_eq!(simd::token_run_on(p, s), Some(token), "{p:?} token at {start}");
-            assert_eq!(simd::value_run_on(p, s), Some(value), "{p:?} value at {start}");
+            assert_eq!(
+                simd::token_run_on(p, s),
+                Some(token),
+                "{p:?} token at {start}"
+            );
+            assert_eq!(
+                simd::value_run_on(p, s),
+                Some(value),
+                "{p:?} value at {start}"
+            );
         }
     }
 
@@ -57,7 +62,10 @@ pub fn fuzz_scan_paths(data: &[u8]) {
     for &p in &paths[1..] {
         let (whole, bytewise) = outcomes(p);
         assert_eq!(whole, reference.0, "{p:?} differs from SWAR (whole)");
-        assert_eq!(bytewise, reference.1, "{p:?} differs from SWAR (byte by byte)");
+        assert_eq!(
+            bytewise, reference.1,
+            "{p:?} differs from SWAR (byte by byte)"
+        );
     }
     // Leave the fastest path chosen, as the core would.
     if let Some(&best) = paths.last() {
