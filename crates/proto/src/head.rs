@@ -608,6 +608,21 @@ mod tests {
     }
 
     #[test]
+    fn kept_bytes_that_are_not_tokens_or_values_iterate_as_before() {
+        // `from_raw` does not validate again: a name with a space or a value with a control
+        // byte still splits at the first ':' and the first CR.
+        let raw = b"A b: c\x01d\r\nE: f\r\n";
+        let h = Headers::from_raw(raw);
+        let v: [(&str, &[u8]); 2] = [("A b", b"c\x01d"), ("E", b"f")];
+        assert!(h.iter().map(|h| (h.name, h.value)).eq(v.iter().copied()));
+        let long =
+            b"Name-Longer-Than-Sixteen-Bytes: value that is longer than thirty-two \x7f bytes\r\n";
+        let f = Headers::from_raw(long).iter().next().unwrap();
+        assert_eq!(f.name, "Name-Longer-Than-Sixteen-Bytes");
+        assert_eq!(f.value, &long[32..long.len() - 2]);
+    }
+
+    #[test]
     fn header_iteration_trims_and_keeps_order() {
         let raw = b"A:  x y \r\nB:\t\xff\r\nA: z\r\n";
         let h = Headers::new(raw, 3);
