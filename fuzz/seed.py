@@ -75,6 +75,7 @@ for name in sorted(os.listdir(WIRE)):
     put("response_decoder", bytes([flags | 16, 1, 5]) + resp)  # tiny limits
     if n_resp == 1:
         put("decoder_differential", bytes([0]) + resp[:512])
+    put("scan_paths", bytes([flags & 7]) + resp[:1024])
     head, body = split_head(resp)
     lower = head.lower()
     chunked = b"transfer-encoding: chunked" in lower
@@ -103,6 +104,7 @@ for case in json.load(open(os.path.join(CONF, "response_cases.sample.json"))):
     put("response_decoder", bytes([flags, 0]) + raw)
     put("response_decoder", bytes([flags, 1, 1]) + raw)
     put("decoder_differential", bytes([3]) + raw)
+    put("scan_paths", bytes([m]) + raw)
 
 # Hand-made stdcopy and JSON edge seeds.
 put("stdcopy", bytes([0, 0]) + b"\x03\x00\x00\x00\x00\x00\x00\x05oops\n")

@@ -4,7 +4,14 @@
 //! ```text
 //! cargo build -p docksock-benches --example profile --profile bench
 //! valgrind --tool=callgrind --callgrind-out-file=cg.out \
-//!     target/release/examples/profile head|chunked64|httparse_head|pico_head|pico_chunked64
+//!     target/release/examples/profile WORKLOAD
+//! ```
+//!
+//! Workloads (10,000 heads or 20 MiB of chunks each): `head`, `head_fields` (every field read
+//! back), `head20`, `head20_fields` (the 20-field head), `httparse_head`, `pico_head`,
+//! `pico_head20`, `chunked64`, `pico_chunked64`, `e2e_docksock`, `e2e_hand`.
+//!
+//! ```text
 //! strace -f -c target/release/examples/profile e2e_docksock|e2e_hand   # syscalls per ping
 //! callgrind_annotate --auto=yes cg.out
 //! ```
@@ -12,22 +19,42 @@
 
 use std::hint::black_box;
 
-use docksock_benches::{chunked_body, split_head, wire};
+use docksock_benches::{chunked_body, large_head, split_head, wire};
 use docksock_proto::{ChunkedDecoder, ChunkedEvent, Event, Limits, ResponseDecoder};
 use picohttpparser_sys::{phr_chunked_decoder, phr_decode_chunked, phr_header, phr_parse_response};
 
 fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "head".into());
     let version = wire("version_v141");
-    let head = split_head(&version).0.to_vec();
+    let v141 = split_head(&version).0.to_vec();
+    let large = large_head();
+    let head = if what.starts_with("head20") || what == "pico_head20" {
+        &large
+    } else {
+        &v141
+    };
     let body = chunked_body(1 << 20, 64);
     let mut n = 0usize;
     match what.as_str() {
-        "head" => {
+        "head" | "head20" => {
             for _ in 0..10_000 {
                 let mut dec = ResponseDecoder::new("GET");
-                if let Ok(s) = dec.decode(black_box(&head)) {
+                if let Ok(s) = dec.decode(black_box(head)) {
                     n += usize::from(matches!(s.event, Event::Head(_)));
+                }
+            }
+        }
+        "head_fields" | "head20_fields" => {
+            for _ in 0..10_000 {
+                let mut dec = ResponseDecoder::new("GET");
+                if let Ok(s) = dec.decode(black_box(head)) {
+                    if let Event::Head(h) = s.event {
+                        n += h
+                            .headers()
+                            .iter()
+                            .map(|f| f.name.len() + f.value.len())
+                            .sum::<usize>();
+                    }
                 }
             }
         }
@@ -35,10 +62,10 @@ fn main() {
             for _ in 0..10_000 {
                 let mut h = [httparse::EMPTY_HEADER; 32];
                 let mut r = httparse::Response::new(&mut h);
-                n += usize::from(r.parse(black_box(&head)).is_ok());
+                n += usize::from(r.parse(black_box(head)).is_ok());
             }
         }
-        "pico_head" => {
+        "pico_head" | "pico_head20" => {
             for _ in 0..10_000 {
                 let (mut minor, mut status, mut msg, mut msg_len) = (0, 0, std::ptr::null(), 0);
                 let mut h = [phr_header::default(); 32];
@@ -46,7 +73,7 @@ fn main() {
                 // SAFETY: valid buffer and out-pointers to locals.
                 let r = unsafe {
                     phr_parse_response(
-                        black_box(&head).as_ptr().cast(),
+                        black_box(head).as_ptr().cast(),
                         head.len(),
                         &mut minor,
                         &mut status,

@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod json;
 pub mod reference;
 pub mod response;
+pub mod scan_paths;
 pub mod split;
 pub mod stdcopy;
 pub mod websocket;
@@ -32,6 +33,7 @@ pub fn run_target(name: &str, data: &[u8]) {
         "decoder_differential" => differential::fuzz_decoder_differential(data),
         "exchange" => exchange::fuzz_exchange(data),
         "websocket_frames" => websocket::fuzz_websocket_frames(data),
+        "scan_paths" => scan_paths::fuzz_scan_paths(data),
         "request_encoder" => {
             if let Ok(input) = encoder::EncInput::arbitrary(&mut Unstructured::new(data)) {
                 encoder::fuzz_request_encoder(input);
@@ -42,7 +44,7 @@ pub fn run_target(name: &str, data: &[u8]) {
 }
 
 /// The target names, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 8] = [
+pub const TARGETS: [&str; 9] = [
     "response_decoder",
     "chunked_decoder",
     "stdcopy",
@@ -51,4 +53,5 @@ pub const TARGETS: [&str; 8] = [
     "decoder_differential",
     "exchange",
     "websocket_frames",
+    "scan_paths",
 ];

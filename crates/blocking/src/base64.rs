@@ -42,7 +42,7 @@ pub(crate) fn encode_url(input: &[u8]) -> String {
 pub(crate) fn decode_standard(input: &str) -> Option<Vec<u8>> {
     let data = input.trim_end_matches('=');
     let pad = input.len() - data.len();
-    if pad > 2 || (pad > 0 && input.len() % 4 != 0) || data.len() % 4 == 1 {
+    if pad > 2 || (pad > 0 && !input.len().is_multiple_of(4)) || data.len() % 4 == 1 {
         return None;
     }
     let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);

@@ -54,7 +54,7 @@ pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
     let digits = match digits.iter().position(|&c| c == b'=') {
         Some(pad) => {
-            if digits.get(pad..)?.iter().any(|&c| c != b'=') || digits.len() % 4 != 0 {
+            if digits.get(pad..)?.iter().any(|&c| c != b'=') || !digits.len().is_multiple_of(4) {
                 return None;
             }
             digits.get(..pad)?

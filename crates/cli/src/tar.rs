@@ -288,7 +288,7 @@ fn long_entry(out: &mut Vec<u8>, kind: u8, text: &str) {
     );
     let pad = (512 - data.len() % 512) % 512;
     out.extend_from_slice(&data);
-    out.extend(std::iter::repeat(0).take(pad));
+    out.extend(std::iter::repeat_n(0, pad));
 }
 
 /// A `.dockerignore` line.

@@ -25,6 +25,41 @@ pub(crate) fn token_run(s: &[u8]) -> usize {
     i
 }
 
+/// Length of the run of field-value bytes at the start of `s` (HTAB, SP, VCHAR, obs-text),
+/// eight bytes at a time.
+pub(crate) fn value_run(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // The high bit of each byte below 0x20 (controls, HTAB included) or equal to 0x7F.
+        // Borrows can only set bits above the first true one, so the lowest set bit is exact.
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let del = x ^ (ONES * 0x7f);
+        let mask = below_space | (del.wrapping_sub(ONES) & !del & HIGH);
+        if mask == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (mask.trailing_zeros() / 8) as usize;
+        if s.get(at) != Some(&b'\t') {
+            return at;
+        }
+        // HTAB is allowed: go on after it.
+        i = at + 1;
+    }
+    for &b in s.get(i..).unwrap_or(b"") {
+        if !is_field_value_byte(b) {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// A byte allowed inside a field value: HTAB, SP, visible ASCII, and obs-text (0x80–0xFF).
 /// NUL, CR, LF, other controls and DEL are not.
 pub(crate) const fn is_field_value_byte(b: u8) -> bool {

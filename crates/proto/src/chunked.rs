@@ -411,18 +411,37 @@ fn line_error(b: u8, other: PeerError) -> PeerError {
 /// length. `None` for anything else, left to the byte machine.
 fn plain_size_line(input: &[u8]) -> Option<(u64, usize)> {
     let mut value: u64 = 0;
-    for (i, &b) in input.iter().enumerate().take(17) {
-        match hex(b) {
-            Some(d) => value = (value << 4) | u64::from(d),
-            None if i > 0 && b == b'\r' && input.get(i + 1) == Some(&b'\n') => {
-                return Some((value, i + 2))
-            }
-            None => return None,
+    let mut i = 0;
+    // One table load per byte; 16 digits at most (17 or more: the byte machine checks them).
+    while let Some(&d) = HEX_VALUE.get(usize::from(*input.get(i)?)) {
+        if d > 15 {
+            break;
         }
+        if i == 16 {
+            return None;
+        }
+        value = (value << 4) | u64::from(d);
+        i += 1;
     }
-    // 17 digits or more (or an incomplete line): the byte machine checks them.
-    None
+    if i > 0 && input.get(i..i + 2) == Some(b"\r\n") {
+        Some((value, i + 2))
+    } else {
+        None
+    }
 }
+
+/// The value of each byte as a hex digit, 0xFF for a byte that is not one.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let mut b = 0;
+    while b < 256 {
+        if let Some(d) = hex(b as u8) {
+            t[b] = d;
+        }
+        b += 1;
+    }
+    t
+};
 
 const fn hex(b: u8) -> Option<u8> {
     match b {
@@ -430,5 +449,38 @@ const fn hex(b: u8) -> Option<u8> {
         b'a'..=b'f' => Some(b - b'a' + 10),
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_size_lines() {
+        assert_eq!(
+            plain_size_line(b"ffffffffffffffff\r\nx"),
+            Some((u64::MAX, 18))
+        );
+        assert_eq!(plain_size_line(b"0000000000000001\r\n"), Some((1, 18)));
+        assert_eq!(plain_size_line(b"10000000000000000\r\n"), None);
+        assert_eq!(plain_size_line(b"aF09\r\n"), Some((0xaf09, 6)));
+        assert_eq!(plain_size_line(b"0\r\n"), Some((0, 3)));
+        for other in [
+            b"".as_slice(),
+            b"\r\n",
+            b"1",
+            b"1\r",
+            b"1\rx",
+            b"1\n",
+            b"g\r\n",
+            b"1;a\r\n",
+            b"1 \r\n",
+        ] {
+            assert_eq!(plain_size_line(other), None, "{other:?}");
+        }
+        for b in 0u8..=255 {
+            assert_eq!(HEX_VALUE[usize::from(b)], hex(b).unwrap_or(0xff), "{b:#x}");
+        }
     }
 }

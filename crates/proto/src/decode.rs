@@ -405,8 +405,15 @@ impl ResponseDecoder {
                 if !could_be_status_line(buf) {
                     return Err(PeerError::InvalidStatusLine.into());
                 }
-                let Some(cr) = memchr::memchr2(b'\r', b'\n', buf) else {
-                    return self.head_partial(p, skipped, buf.len(), eof);
+                // A status line holds only field-value bytes up to its CR (checked again by
+                // `parse_status_line`); any other stop falls back to searching for CR or LF.
+                let run = crate::simd::value_run(buf);
+                let cr = match buf.get(run) {
+                    Some(b'\r' | b'\n') => run,
+                    _ => match memchr::memchr2(b'\r', b'\n', buf) {
+                        Some(cr) => cr,
+                        None => return self.head_partial(p, skipped, buf.len(), eof),
+                    },
                 };
                 match (buf.get(cr), buf.get(cr + 1)) {
                     (Some(b'\n'), _) => return Err(PeerError::BareLf.into()),

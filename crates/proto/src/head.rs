@@ -1,8 +1,9 @@
 //! Field sections: finding their end as bytes arrive, validating them strictly, and reading
 //! them back zero-copy. Used for the response head and for chunked trailers.
 
-use crate::chars::{is_field_value_byte, is_ows, token_run, trim_ows};
+use crate::chars::{is_field_value_byte, is_ows, trim_ows};
 use crate::error::PeerError;
+use crate::simd::{token_run, value_run};
 
 /// The HTTP version of a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,10 +128,19 @@ impl<'a> Iterator for HeaderIter<'a> {
     fn next(&mut self) -> Option<Header<'a>> {
         // The section was validated when it was parsed: every line is `token ":" value CRLF`,
         // names are short and values hold no CR.
-        let colon = self.rest.iter().position(|&b| b == b':')?;
-        let name = self.rest.get(..colon)?;
-        let after = self.rest.get(colon + 1..)?;
-        let cr = memchr::memchr(b'\r', after)?;
+        // Names hold no ':' and values no CR, so the two runs end exactly there; bytes kept
+        // from elsewhere (`from_raw`) fall back to searching for the delimiters.
+        let rest = self.rest;
+        let colon = match token_run(rest) {
+            n if rest.get(n) == Some(&b':') => n,
+            _ => rest.iter().position(|&b| b == b':')?,
+        };
+        let name = rest.get(..colon)?;
+        let after = rest.get(colon + 1..)?;
+        let cr = match value_run(after) {
+            n if after.get(n) == Some(&b'\r') => n,
+            _ => memchr::memchr(b'\r', after)?,
+        };
         let value = trim_ows(after.get(..cr)?);
         self.rest = after.get(cr + 2..).unwrap_or(b"");
         Some(Header {
@@ -324,41 +334,6 @@ fn trim_ows_range(s: &[u8]) -> (usize, usize) {
     let start = s.iter().position(|&b| !is_ows(b)).unwrap_or(s.len());
     let end = s.iter().rposition(|&b| !is_ows(b)).map_or(start, |i| i + 1);
     (start, end)
-}
-
-/// Length of the run of field-value bytes at the start of `s` (HTAB, SP, VCHAR, obs-text),
-/// eight bytes at a time.
-fn value_run(s: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(chunk) = s.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // The high bit of each byte below 0x20 (controls, HTAB included) or equal to 0x7F.
-        // Borrows can only set bits above the first true one, so the lowest set bit is exact.
-        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-        let del = x ^ (ONES * 0x7f);
-        let mask = below_space | (del.wrapping_sub(ONES) & !del & HIGH);
-        if mask == 0 {
-            i += 8;
-            continue;
-        }
-        let at = i + (mask.trailing_zeros() / 8) as usize;
-        if s.get(at) != Some(&b'\t') {
-            return at;
-        }
-        // HTAB is allowed: go on after it.
-        i = at + 1;
-    }
-    for &b in s.get(i..).unwrap_or(b"") {
-        if !is_field_value_byte(b) {
-            return i;
-        }
-        i += 1;
-    }
-    i
 }
 
 impl Framing {
@@ -630,6 +605,21 @@ mod tests {
             parse_fields(b"A: b\r\nA: b\r\n", 1, PeerError::TooManyHeaders, None),
             Err(PeerError::TooManyHeaders)
         );
+    }
+
+    #[test]
+    fn kept_bytes_that_are_not_tokens_or_values_iterate_as_before() {
+        // `from_raw` does not validate again: a name with a space or a value with a control
+        // byte still splits at the first ':' and the first CR.
+        let raw = b"A b: c\x01d\r\nE: f\r\n";
+        let h = Headers::from_raw(raw);
+        let v: [(&str, &[u8]); 2] = [("A b", b"c\x01d"), ("E", b"f")];
+        assert!(h.iter().map(|h| (h.name, h.value)).eq(v.iter().copied()));
+        let long =
+            b"Name-Longer-Than-Sixteen-Bytes: value that is longer than thirty-two \x7f bytes\r\n";
+        let f = Headers::from_raw(long).iter().next().unwrap();
+        assert_eq!(f.name, "Name-Longer-Than-Sixteen-Bytes");
+        assert_eq!(f.value, &long[32..long.len() - 2]);
     }
 
     #[test]

@@ -27,7 +27,8 @@
 //!
 //! Without features the crate is `#![no_std]` and needs no allocator.
 #![no_std]
-#![forbid(unsafe_code)]
+// `unsafe` is allowed in one module only, `simd` (vector scans), which opts in by itself.
+#![deny(unsafe_code)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -43,6 +44,8 @@ pub mod exchange;
 mod head;
 pub mod json;
 mod num;
+#[doc(hidden)]
+pub mod simd;
 pub mod stdcopy;
 pub mod timeout;
 pub mod version;

@@ -288,7 +288,7 @@ fn negotiate_model(
     domain
         .iter()
         .copied()
-        .filter(|&x| within(x, cmin, cmax) && x <= dmax && dmin.map_or(true, |m| m <= x))
+        .filter(|&x| within(x, cmin, cmax) && x <= dmax && dmin.is_none_or(|m| m <= x))
         .max()
         .ok_or(UNSUPPORTED)
 }
@@ -380,7 +380,7 @@ proptest! {
             }
             Err(e) => {
                 let overlap = cmin <= cmax
-                    && dmin.map_or(true, |m| m <= dmax && m <= cmax)
+                    && dmin.is_none_or(|m| m <= dmax && m <= cmax)
                     && dmax >= cmin;
                 prop_assert!(!overlap, "{e:?} for overlapping ranges");
             }

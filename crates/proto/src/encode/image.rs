@@ -26,7 +26,7 @@ pub(super) fn is_image_reference(s: &[u8]) -> bool {
     let last_slash = rest.iter().rposition(|&b| b == b'/');
     let last_colon = rest.iter().rposition(|&b| b == b':');
     let (name, tag) = match last_colon {
-        Some(c) if last_slash.map_or(true, |sl| c > sl) => {
+        Some(c) if last_slash.is_none_or(|sl| c > sl) => {
             (rest.get(..c).unwrap_or(&[]), rest.get(c + 1..))
         }
         _ => (rest, None),
@@ -73,7 +73,7 @@ pub(super) fn reference_problem(s: &[u8]) -> Option<&'static str> {
     let last_slash = rest.iter().rposition(|&b| b == b'/');
     let last_colon = rest.iter().rposition(|&b| b == b':');
     let (name, tag) = match last_colon {
-        Some(c) if last_slash.map_or(true, |sl| c > sl) => {
+        Some(c) if last_slash.is_none_or(|sl| c > sl) => {
             (rest.get(..c).unwrap_or(&[]), rest.get(c + 1..))
         }
         _ => (rest, None),

@@ -65,7 +65,8 @@ pub(super) fn percent_encode<S: Sink>(mut s: &[u8], keep: &[u8], sink: &mut S) {
     let literal = |b: &u8| is_unreserved(*b) || keep.contains(b);
     while !s.is_empty() {
         let run = s.iter().take_while(|b| literal(b)).count();
-        let (plain, rest) = s.split_at(run);
+        // `run <= s.len()` always; `get` instead of `split_at` links no panic path.
+        let (plain, rest) = (s.get(..run).unwrap_or(s), s.get(run..).unwrap_or(b""));
         if !plain.is_empty() {
             sink.put(plain);
         }

@@ -35,7 +35,7 @@ impl Exchange {
         let mut best: Option<(Duration, TimeoutKind)> = None;
         let mut arm = |at: Option<Duration>, kind: TimeoutKind| {
             if let Some(at) = at {
-                if best.map_or(true, |(b, _)| at < b) {
+                if best.is_none_or(|(b, _)| at < b) {
                     best = Some((at, kind));
                 }
             }

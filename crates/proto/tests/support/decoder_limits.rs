@@ -33,7 +33,7 @@ pub(crate) fn limit_cases() -> Vec<Case> {
     });
     // The head limit fires as bytes arrive, without waiting for a line end or EOF.
     let mut endless = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
-    endless.extend(std::iter::repeat(b'a').take(20_000));
+    endless.extend(std::iter::repeat_n(b'a', 20_000));
     v.push(Case {
         eof: false,
         ..case(
@@ -216,7 +216,7 @@ pub(crate) fn default_limit_cases() -> Vec<Case> {
         let half = total / 2;
         let ext = |len: usize| {
             let mut e = b";".to_vec();
-            e.extend(std::iter::repeat(b'e').take(len - 1));
+            e.extend(std::iter::repeat_n(b'e', len - 1));
             e
         };
         let input = [

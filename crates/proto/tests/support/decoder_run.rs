@@ -182,7 +182,7 @@ pub(crate) fn fill_fields(n: usize, bytes: usize) -> Vec<u8> {
     for i in 0..n {
         let len = room / n + usize::from(i < room % n);
         out.extend_from_slice(format!("X-{i:03}: ").as_bytes());
-        out.extend(std::iter::repeat(b'a').take(len));
+        out.extend(std::iter::repeat_n(b'a', len));
         out.extend_from_slice(b"\r\n");
     }
     assert_eq!(out.len(), bytes);
