@@ -585,6 +585,206 @@ impl Environment {
     }
 }
 
+/// One context as `docker context ls` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ContextInfo {
+    /// The context's name (`default` for `DOCKER_HOST` or the default socket).
+    pub name: String,
+    /// `Metadata.Description` (the default context's is docker's fixed text).
+    pub description: String,
+    /// The `docker` endpoint's `Host`, as written (empty when it could not be read).
+    pub host: String,
+    /// Why the context cannot be used (an unreadable `meta.json`, a bad host), if so.
+    pub error: Option<String>,
+}
+
+impl Environment {
+    /// The name of the context [`resolve`](Self::resolve) picks without `--host` and
+    /// `--context`: `default` when `DOCKER_HOST` is set, else `DOCKER_CONTEXT`, else
+    /// `currentContext` of `config.json`, else `default`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for an unreadable or malformed `config.json`.
+    pub fn current_context_name(&self) -> Result<String> {
+        if self.docker_host.is_some() {
+            return Ok(DEFAULT_CONTEXT.to_owned());
+        }
+        if let Some(c) = &self.docker_context {
+            return Ok(c.clone());
+        }
+        Ok(self
+            .current_context()?
+            .unwrap_or_else(|| DEFAULT_CONTEXT.to_owned()))
+    }
+
+    /// Every context: `default` first, then the store's (`contexts/meta/*/meta.json`) by
+    /// name. A store entry that cannot be read is listed with its [`error`](ContextInfo::error)
+    /// (named by its directory) rather than failing the whole list.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the store's directory exists but cannot be listed.
+    pub fn contexts(&self) -> Result<Vec<ContextInfo>> {
+        let default_host = match &self.docker_host {
+            Some(h) => h.to_string_lossy().into_owned(),
+            None => {
+                let found = crate::config::socket_candidates()
+                    .into_iter()
+                    .find(|p| p.exists())
+                    .unwrap_or_else(|| PathBuf::from(crate::config::DEFAULT_SOCKET));
+                format!("unix://{}", found.display())
+            }
+        };
+        let mut out = vec![ContextInfo {
+            name: DEFAULT_CONTEXT.to_owned(),
+            description: "Current DOCKER_HOST based configuration".to_owned(),
+            host: default_host,
+            error: None,
+        }];
+        let Some(dir) = self.config_dir() else {
+            return Ok(out);
+        };
+        let meta_dir = dir.join("contexts").join("meta");
+        let entries = match std::fs::read_dir(&meta_dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io(format!("listing {}", meta_dir.display()), e)),
+        };
+        let mut found = Vec::new();
+        for entry in entries {
+            let entry =
+                entry.map_err(|e| Error::io(format!("listing {}", meta_dir.display()), e))?;
+            let file = entry.path().join("meta.json");
+            let dir_name = entry.file_name().to_string_lossy().into_owned();
+            let info = match read_json(&file) {
+                Ok(Some(meta)) => {
+                    let text = |v: Option<&serde_json::Value>| {
+                        v.and_then(serde_json::Value::as_str)
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    let name = text(meta.get("Name"));
+                    let host = text(meta.pointer("/Endpoints/docker/Host"));
+                    let error = if name.is_empty() {
+                        Some(format!("{}: no Name", file.display()))
+                    } else if sha256_hex(name.as_bytes()) != dir_name {
+                        Some(format!(
+                            "{}: the name {name:?} does not match its directory",
+                            file.display()
+                        ))
+                    } else if host.is_empty() {
+                        Some(format!(
+                            "{}: the docker endpoint has no Host",
+                            file.display()
+                        ))
+                    } else {
+                        Endpoint::parse(&host).err().map(|e| e.to_string())
+                    };
+                    ContextInfo {
+                        name: if name.is_empty() { dir_name } else { name },
+                        description: text(meta.pointer("/Metadata/Description")),
+                        host,
+                        error,
+                    }
+                }
+                // A directory without meta.json is not a context.
+                Ok(None) => continue,
+                Err(e) => ContextInfo {
+                    name: dir_name,
+                    description: String::new(),
+                    host: String::new(),
+                    error: Some(e.to_string()),
+                },
+            };
+            found.push(info);
+        }
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        out.extend(found);
+        Ok(out)
+    }
+
+    /// `docker context use NAME`: makes `name` the `currentContext` of `config.json` (the
+    /// file's other keys are kept; written to a temporary file, then renamed; mode 0600).
+    /// `default` removes the key. The context must exist and its endpoint be readable.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for an unknown or unreadable context, no configuration directory or
+    /// a malformed `config.json`; [`Error::Io`] when the file cannot be written.
+    pub fn use_context(&self, name: &str) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::Config(
+                "context use: the context name is empty".into(),
+            ));
+        }
+        if name != DEFAULT_CONTEXT {
+            self.context_endpoint(name)?;
+        }
+        let dir = self.config_dir().ok_or_else(|| {
+            Error::Config(format!(
+                "context use {name:?}: neither DOCKER_CONFIG nor HOME names the configuration \
+                 directory"
+            ))
+        })?;
+        let file = dir.join("config.json");
+        let mut doc = match read_json(&file)? {
+            None => serde_json::Map::new(),
+            Some(serde_json::Value::Object(m)) => m,
+            Some(_) => {
+                return Err(Error::Config(format!(
+                    "{} is not a JSON object",
+                    file.display()
+                )))
+            }
+        };
+        if name == DEFAULT_CONTEXT {
+            doc.remove("currentContext");
+        } else {
+            doc.insert(
+                "currentContext".to_owned(),
+                serde_json::Value::String(name.to_owned()),
+            );
+        }
+        let mut text = serde_json::to_vec_pretty(&serde_json::Value::Object(doc))
+            .map_err(|e| Error::json(format!("serializing {}", file.display()), e))?;
+        text.push(b'\n');
+        write_replacing(&file, &text).map_err(|e| {
+            Error::io(
+                format!("context use {name:?}: writing {}", file.display()),
+                e,
+            )
+        })
+    }
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory, then renames it
+/// (a symbolic link at `path` is followed: the file it points to is replaced).
+fn write_replacing(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let tmp = target.with_file_name(format!(".config.json.{}.ctx.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(text)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// Whether a `tcp://` value names a port.
 fn has_port(value: impl AsRef<OsStr>) -> bool {
     let v = value.as_ref().to_string_lossy();
@@ -856,6 +1056,84 @@ mod tests {
         std::fs::write(dir.join("config.json"), "{not json").unwrap();
         let e = env.resolve(None, None).unwrap_err().to_string();
         assert!(e.contains("config.json is not valid JSON"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn contexts_are_listed_and_chosen_with_use() {
+        let dir = std::env::temp_dir().join(format!("docksock-ctx-ls-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let write_meta = |name: &str, json: &str| {
+            let meta = dir.join("contexts/meta").join(sha256_hex(name.as_bytes()));
+            std::fs::create_dir_all(&meta).unwrap();
+            std::fs::write(meta.join("meta.json"), json).unwrap();
+        };
+        write_meta(
+            "zeta",
+            r#"{"Name":"zeta","Metadata":{"Description":"far"},"Endpoints":{"docker":{"Host":"ssh://me@zeta"}}}"#,
+        );
+        write_meta(
+            "alpha",
+            r#"{"Name":"alpha","Metadata":{},"Endpoints":{"docker":{"Host":"gopher://x"}}}"#,
+        );
+        write_meta("broken", "{not json");
+        std::fs::write(
+            dir.join("config.json"),
+            r#"{"auths":{"r":{"auth":"eDp5"}}}"#,
+        )
+        .unwrap();
+        let env = Environment {
+            docker_config: Some(dir.clone()),
+            docker_host: Some("unix:///d.sock".into()),
+            ..Environment::default()
+        };
+        let list = env.contexts().unwrap();
+        let names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
+        // default first, then by name; the unreadable entry is named by its directory.
+        assert_eq!(names.first(), Some(&"default"));
+        assert_eq!(list[0].host, "unix:///d.sock");
+        let alpha = list.iter().find(|c| c.name == "alpha").unwrap();
+        assert!(
+            alpha.error.as_deref().unwrap_or("").contains("gopher"),
+            "{alpha:?}"
+        );
+        let zeta = list.iter().find(|c| c.name == "zeta").unwrap();
+        assert_eq!(
+            (zeta.description.as_str(), zeta.error.as_ref()),
+            ("far", None)
+        );
+        let broken = list
+            .iter()
+            .find(|c| c.name == sha256_hex(b"broken"))
+            .unwrap();
+        assert!(broken
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not valid JSON"));
+        assert_eq!(list.len(), 4);
+        assert!(names[1..].windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+
+        // `use` keeps the file's other keys; an unknown context changes nothing.
+        env.use_context("zeta").unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+        assert_eq!(doc["currentContext"], "zeta");
+        assert_eq!(doc["auths"]["r"]["auth"], "eDp5");
+        let e = env.use_context("gone").unwrap_err().to_string();
+        assert!(e.contains("context \"gone\" does not exist"), "{e}");
+        // DOCKER_HOST still wins; without it, currentContext does.
+        assert_eq!(env.current_context_name().unwrap(), "default");
+        let no_host = Environment {
+            docker_host: None,
+            ..env.clone()
+        };
+        assert_eq!(no_host.current_context_name().unwrap(), "zeta");
+        env.use_context("default").unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+        assert!(doc.get("currentContext").is_none(), "{doc}");
+        assert_eq!(no_host.current_context_name().unwrap(), "default");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

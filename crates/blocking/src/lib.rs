@@ -129,8 +129,8 @@ pub use docksock_api::{
 };
 pub use duplex::{HijackedReader, HijackedWriter};
 pub use endpoint::{
-    resolve_endpoint, Endpoint, Environment, Resolved, SshEndpoint, TcpEndpoint, TlsFiles,
-    DEFAULT_CONTEXT, DEFAULT_TCP_PORT, DEFAULT_TLS_PORT,
+    resolve_endpoint, ContextInfo, Endpoint, Environment, Resolved, SshEndpoint, TcpEndpoint,
+    TlsFiles, DEFAULT_CONTEXT, DEFAULT_TCP_PORT, DEFAULT_TLS_PORT,
 };
 pub use error::{Error, Result, TimeoutKind};
 pub use headers::{ResponseHeaderIter, ResponseHeaders};

@@ -103,7 +103,8 @@ Images and registries:
 
 Objects and system:
   inspect, network (ls, create, rm, inspect, prune), volume (ls, create, rm, inspect,
-  prune), system (df, prune, info, events), info, version, events, ping
+  prune), system (df, prune, info, events), context (ls, use, show), info, version,
+  events, ping
 
 Run 'docksock COMMAND --help' for more information on a command.
 ";

@@ -1,6 +1,7 @@
 //! The commands, one module per group, and the table that dispatches to them.
 
 mod container;
+mod context;
 mod cp;
 mod image;
 mod inspect;
@@ -36,6 +37,9 @@ const GROUPS: &[&str] = &["network", "volume", "system"];
 
 /// Runs `command` with its words.
 pub(crate) fn dispatch(global: &Global, command: &str, rest: &[String]) -> Result<(), Failure> {
+    if command == "context" {
+        return dispatch_context(global, rest);
+    }
     let all = commands();
     let (name, rest) = match command {
         "container" | "image" => match rest.split_first() {
@@ -71,6 +75,34 @@ pub(crate) fn dispatch(global: &Global, command: &str, rest: &[String]) -> Resul
             let client = connect(global)?;
             handler(&client, &args)
         }
+    }
+}
+
+/// `context SUB`: runs without a client (the store and `config.json` only).
+fn dispatch_context(global: &Global, rest: &[String]) -> Result<(), Failure> {
+    let sub = match rest.split_first() {
+        Some((sub, tail)) if !sub.starts_with('-') => Some((format!("context {sub}"), tail)),
+        _ => None,
+    };
+    let Some((name, tail)) = sub else {
+        let subs: Vec<&str> = context::COMMANDS
+            .iter()
+            .map(|(s, _)| s.name.trim_start_matches("context "))
+            .collect();
+        return out::print(&format!(
+            "\nUsage:  docksock context COMMAND\n\nCommands:\n  {}\n",
+            subs.join("\n  ")
+        ));
+    };
+    let Some((spec, handler)) = context::COMMANDS.iter().find(|(s, _)| s.name == name) else {
+        return Err(Usage(format!(
+            "unknown command {name:?}\nSee 'docksock context --help'."
+        ))
+        .into());
+    };
+    match spec.parse(tail)? {
+        Parse::Help(text) => out::print(&text),
+        Parse::Args(args) => handler(global, &args),
     }
 }
 

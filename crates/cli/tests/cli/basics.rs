@@ -88,6 +88,14 @@ fn help_on_every_command() {
         "container ls",
         "image ls",
         "image rm",
+        "pull",
+        "push",
+        "login",
+        "logout",
+        "cp",
+        "context ls",
+        "context use",
+        "context show",
     ];
     for c in commands {
         let mut args: Vec<&str> = c.split(' ').collect();

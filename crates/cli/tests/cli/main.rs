@@ -4,6 +4,7 @@
 
 mod basics;
 mod commands;
+mod context;
 mod parity;
 mod pty;
 mod support;
