@@ -768,6 +768,68 @@ fn networks_and_volumes() {
 }
 
 #[test]
+fn system_prune_takes_only_what_its_filter_names() {
+    let Some((client, image)) = setup() else {
+        return;
+    };
+    let label = format!("docksock-prune={}", unique_name("p"));
+    let doomed = unique_name("cli-prune-doomed");
+    let kept = unique_name("cli-prune-kept");
+    let net = unique_name("cli-prune-net");
+    let doomed_id = ok(&ds(
+        &client,
+        &[
+            "create", "--label", &label, "--name", &doomed, &image, "true",
+        ],
+    ))
+    .trim()
+    .to_owned();
+    // Stopped too, but without the label: the filter must spare it.
+    let _kept = ContainerGuard::create(
+        &client,
+        &kept,
+        &serde_json::json!({"Image": image, "Cmd": ["true"]}),
+    );
+    ok(&ds(
+        &client,
+        &["network", "create", "--label", &label, &net],
+    ));
+    // No terminal to ask on: without -f it refuses and prunes nothing.
+    let o = ds(
+        &client,
+        &["system", "prune", "--filter", &format!("label={label}")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(inspect(&client, &doomed, "{{.Name}}"), format!("/{doomed}"));
+    let text = ok(&ds(
+        &client,
+        &[
+            "system",
+            "prune",
+            "-f",
+            "--filter",
+            &format!("label={label}"),
+        ],
+    ));
+    assert!(
+        text.contains("Deleted Containers:") && text.contains(&doomed_id),
+        "{text}"
+    );
+    assert!(
+        text.contains("Deleted Networks:") && text.contains(&net),
+        "{text}"
+    );
+    assert!(text.contains("Total reclaimed space:"), "{text}");
+    assert!(!text.contains(&kept), "{text}");
+    assert_eq!(ds(&client, &["inspect", &doomed]).status.code(), Some(1));
+    assert_eq!(
+        ds(&client, &["network", "inspect", &net]).status.code(),
+        Some(1)
+    );
+    assert_eq!(inspect(&client, &kept, "{{.Name}}"), format!("/{kept}"));
+}
+
+#[test]
 fn inspect_many_kinds_and_templates() {
     let Some((client, image)) = setup() else {
         return;

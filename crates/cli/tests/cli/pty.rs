@@ -373,3 +373,34 @@ fn pull_on_a_terminal_redraws_each_layers_progress_in_place() {
         "{screen:?}"
     );
 }
+
+/// `stats` without `--no-stream` on a terminal: the table is redrawn in place (clear, home,
+/// header, the container's row) while samples arrive, until the user ends it.
+#[test]
+fn stats_redraws_its_live_table_on_a_terminal() {
+    let Some(client) = daemon() else { return };
+    let image = busybox_image(&client);
+    let name = unique_name("cli-pty-stats");
+    let _g = ContainerGuard::new(&client, name.as_str());
+    ok(&ds(
+        &client,
+        &["run", "-d", "--name", &name, &image, "sleep", "300"],
+    ));
+    let pty = Pty::spawn(&client, &["stats", &name]);
+    let redraw = "\x1b[2J\x1b[H";
+    // Three redraws, each with the header and the container's row.
+    let mut at = 0;
+    for _ in 0..3 {
+        at = pty.expect(at, redraw);
+        at = pty.expect(at, "CONTAINER ID");
+        at = pty.expect(at, &name);
+    }
+    // Still running: a live table ends only when the user ends it (the guard kills it).
+    std::thread::sleep(Duration::from_millis(300));
+    let mut pty = pty;
+    assert!(
+        pty.child.try_wait().unwrap().is_none(),
+        "stats ended by itself:\n{}",
+        pty.screen()
+    );
+}
