@@ -14,7 +14,7 @@ use docksock_proto::timeout::TimeoutKind;
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::conn::{is_timeout_error, WriteHalf};
+use crate::conn::{WriteFailure, WriteHalf};
 use crate::demux::{Demux, Frames};
 use crate::error::{Error, Result};
 use crate::hijack::Hijacked;
@@ -284,39 +284,17 @@ impl HijackedWriter {
     /// [`Error::Timeout`] ([`TimeoutKind::Write`]) when the daemon takes no byte for the write
     /// timeout; [`Error::Io`] (`EPIPE` once the process is gone); [`Error::Config`] after
     /// [`close`](Self::close).
-    pub fn write_stdin(&mut self, mut data: &[u8]) -> Result<()> {
+    pub fn write_stdin(&mut self, data: &[u8]) -> Result<()> {
         if self.closed.load(Ordering::Relaxed) {
             return Err(Error::Config(format!("{}: stdin was closed", self.op)));
         }
         // One deadline from the last progress: a byte taken moves it, nothing else does.
-        let mut deadline = self.timeout.and_then(|t| Instant::now().checked_add(t));
-        loop {
-            let wait = match deadline {
-                Some(at) => {
-                    let left = at.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(Error::timeout(TimeoutKind::Write).in_operation(&self.op));
-                    }
-                    Some(left)
-                }
-                None => None,
-            };
-            let step = if data.is_empty() {
-                // Bytes the transport still holds (TLS records).
-                self.stream.flush_wait(wait).map(|done| usize::from(!done))
-            } else {
-                self.stream.write_or_wait(data, wait)
-            };
-            match step {
-                Ok(0) if data.is_empty() => return Ok(()),
-                Ok(0) => return Err(self.io_error(io::ErrorKind::WriteZero.into())),
-                Ok(n) => {
-                    data = data.get(n..).unwrap_or(&[]);
-                    deadline = self.timeout.and_then(|t| Instant::now().checked_add(t));
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {}
-                Err(e) => return Err(self.io_error(e)),
+        match self.stream.write_all_within(data, self.timeout) {
+            Ok(()) => Ok(()),
+            Err(WriteFailure::TimedOut) => {
+                Err(Error::timeout(TimeoutKind::Write).in_operation(&self.op))
             }
+            Err(WriteFailure::Io(e)) => Err(self.io_error(e)),
         }
     }
 

@@ -759,16 +759,24 @@ impl Environment {
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory, then renames it
-/// (a symbolic link at `path` is followed: the file it points to is replaced).
-fn write_replacing(path: &Path, text: &[u8]) -> std::io::Result<()> {
+/// Writes `text` to `path` through a temporary file in the same directory (mode 0600, synced),
+/// then renames it over `path`, so a reader sees the old file or the new one, never a part. A
+/// symbolic link at `path` is followed: the file it points to is replaced. (`config.json`:
+/// contexts and registry credentials.)
+pub(crate) fn write_replacing(path: &Path, text: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    // A name of this write's own: other clients of this process may write at the same time.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let tmp = target.with_file_name(format!(".config.json.{}.ctx.tmp", std::process::id()));
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = target
+        .file_name()
+        .map_or_else(|| "file".into(), |f| f.to_string_lossy().into_owned());
+    let tmp = target.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::OpenOptions::new()
             .write(true)

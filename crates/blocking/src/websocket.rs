@@ -10,7 +10,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use docksock_api::{containers, AttachOptions, Call};
 use docksock_proto::timeout::TimeoutKind;
@@ -21,7 +21,7 @@ use docksock_proto::websocket::{
 
 use crate::body::Body;
 use crate::client::Client;
-use crate::conn::{is_timeout_error, Conn, Step, WriteHalf, READ_CHUNK};
+use crate::conn::{Conn, Step, WriteFailure, WriteHalf, READ_CHUNK};
 use crate::duplex::{resize, Session, Target};
 use crate::error::{Error, Result};
 use crate::exchange;
@@ -132,35 +132,12 @@ impl Sender {
     /// Writes the whole buffer; the daemon taking no byte for the write timeout is
     /// [`TimeoutKind::Write`] (a deadline only progress moves).
     fn write_buf(&mut self) -> Result<()> {
-        let mut data = self.buf.as_slice();
-        let mut deadline = self.timeout.and_then(|t| Instant::now().checked_add(t));
-        loop {
-            let wait = match deadline {
-                Some(at) => {
-                    let left = at.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(Error::timeout(TimeoutKind::Write).in_operation(&self.op));
-                    }
-                    Some(left)
-                }
-                None => None,
-            };
-            let step = if data.is_empty() {
-                // Bytes the transport still holds (TLS records).
-                self.stream.flush_wait(wait).map(|done| usize::from(!done))
-            } else {
-                self.stream.write_or_wait(data, wait)
-            };
-            match step {
-                Ok(0) if data.is_empty() => return Ok(()),
-                Ok(0) => return Err(self.io_error(io::ErrorKind::WriteZero.into())),
-                Ok(n) => {
-                    data = data.get(n..).unwrap_or(&[]);
-                    deadline = self.timeout.and_then(|t| Instant::now().checked_add(t));
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted || is_timeout_error(&e) => {}
-                Err(e) => return Err(self.io_error(e)),
+        match self.stream.write_all_within(&self.buf, self.timeout) {
+            Ok(()) => Ok(()),
+            Err(WriteFailure::TimedOut) => {
+                Err(Error::timeout(TimeoutKind::Write).in_operation(&self.op))
             }
+            Err(WriteFailure::Io(e)) => Err(self.io_error(e)),
         }
     }
 

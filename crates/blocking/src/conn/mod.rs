@@ -40,7 +40,7 @@ mod transport;
 
 pub(crate) use socket::is_timeout_error;
 pub(crate) use ssh::SshStream;
-pub(crate) use transport::{bracket, connect_tcp, Stream, WriteHalf};
+pub(crate) use transport::{bracket, connect_tcp, Stream, WriteFailure, WriteHalf};
 
 /// Bytes asked for per read, and the initial buffer size.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;

@@ -192,7 +192,56 @@ impl Stream {
     }
 }
 
+/// Why [`WriteHalf::write_all_within`] stopped.
+#[derive(Debug)]
+pub(crate) enum WriteFailure {
+    /// The peer took no byte for the whole timeout.
+    TimedOut,
+    /// The write failed (`EPIPE` once the peer is gone, `WriteZero`).
+    Io(io::Error),
+}
+
 impl WriteHalf {
+    /// Writes all of `data`, then what the transport still holds (TLS records). `timeout`
+    /// bounds the wait for progress: a byte taken moves the deadline, nothing else does
+    /// (`None`: no bound).
+    pub(crate) fn write_all_within(
+        &mut self,
+        mut data: &[u8],
+        timeout: Option<Duration>,
+    ) -> std::result::Result<(), WriteFailure> {
+        let mut deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        loop {
+            let wait = match deadline {
+                Some(at) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(WriteFailure::TimedOut);
+                    }
+                    Some(left)
+                }
+                None => None,
+            };
+            let step = if data.is_empty() {
+                self.flush_wait(wait).map(|done| usize::from(!done))
+            } else {
+                self.write_or_wait(data, wait)
+            };
+            match step {
+                Ok(0) if data.is_empty() => return Ok(()),
+                Ok(0) => return Err(WriteFailure::Io(io::ErrorKind::WriteZero.into())),
+                Ok(n) => {
+                    data = data.get(n..).unwrap_or(&[]);
+                    deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+                }
+                Err(e)
+                    if e.kind() == io::ErrorKind::Interrupted
+                        || super::socket::is_timeout_error(&e) => {}
+                Err(e) => return Err(WriteFailure::Io(e)),
+            }
+        }
+    }
+
     /// As [`Stream::write_or_wait`].
     pub(crate) fn write_or_wait(
         &mut self,

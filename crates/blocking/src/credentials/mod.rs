@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -564,33 +564,10 @@ impl DockerConfig {
         let shown_path = path.display().to_string();
         let fail =
             |what: &str, e: std::io::Error| cred_error(key, format!("{what} {shown_path}: {e}"));
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| fail("creating the directory of", e))?;
         let mut text = serde_json::to_vec_pretty(&Value::Object(self.doc.clone()))
             .map_err(|e| Error::json(format!("serializing {shown_path}"), e))?;
         text.push(b'\n');
-        // Follow a symbolic link: the file it points to is replaced, not the link.
-        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        // A name of this save's own: other clients of this process may save at the same time.
-        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = target.with_file_name(format!(".config.json.{}.{n}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            f.write_all(&text)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &target)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            fail("writing", e)
-        })
+        crate::endpoint::write_replacing(path, &text).map_err(|e| fail("writing", e))
     }
 }
 
