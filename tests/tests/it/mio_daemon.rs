@@ -509,6 +509,24 @@ fn fifty_containers_logs_events_and_wait_in_one_thread() {
     }
     for (i, w) in waited.iter().enumerate() {
         let w = w.as_ref().expect("waited");
+        let failed_wait = w["Error"]["Message"].as_str().filter(|m| !m.is_empty());
+        if let (Some(message), Some(client)) = (failed_wait, docksock_tests::daemon()) {
+            let engine = docksock_tests::Engine::of(&client);
+            if engine.is_podman() {
+                // Podman 4.3, loaded, sometimes answers a wait with an error body and
+                // StatusCode -1; the exit code is still in the container's state.
+                docksock_tests::set_aside(
+                    &engine,
+                    "fifty_containers_logs_events_and_wait_in_one_thread",
+                    &format!(
+                        "a wait answered {message:?} with StatusCode -1 instead of the exit code"
+                    ),
+                );
+                let state = client.inspect_container(&ids[i]).expect("inspect");
+                assert_eq!(state["State"]["ExitCode"], 3, "container {i}: {state}");
+                continue;
+            }
+        }
         assert_eq!(w["StatusCode"], 3, "container {i}: {w}");
     }
     // Events: a start and a die for each container, nothing from others.
