@@ -596,6 +596,20 @@ fn payload_cap_is_hit_exactly_at_the_limit() {
         FrameDecoder::default(),
         FrameDecoder::new(DEFAULT_MAX_PAYLOAD)
     );
+    // The default cap is 16 MiB: a header declaring exactly that is taken, one byte more is
+    // refused from the header alone.
+    let header = |len: u64| {
+        let mut h = vec![0x82, 127];
+        h.extend_from_slice(&len.to_be_bytes());
+        h
+    };
+    assert!(FrameDecoder::default().decode(&header(16 << 20)).is_ok());
+    assert_eq!(
+        FrameDecoder::default()
+            .decode(&header((16 << 20) + 1))
+            .map(|_| ()),
+        peer(PeerError::WebSocketFrameTooLarge)
+    );
     // A 64-bit length past any buffer, refused from its header alone.
     let huge = [0x82, 127, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
     assert_eq!(
