@@ -440,20 +440,7 @@ static STOP: Spec = Spec {
     name: "stop",
     usage: "CONTAINER [CONTAINER...]",
     about: "Stop one or more running containers",
-    flags: &[
-        opt(
-            Some('s'),
-            "signal",
-            "string",
-            "Signal to send to the container",
-        ),
-        opt(
-            Some('t'),
-            "time",
-            "int",
-            "Seconds to wait before killing the container",
-        ),
-    ],
+    flags: STOP_FLAGS,
     min: 1,
     max: MANY,
     stop_at_positional: false,
@@ -470,24 +457,27 @@ fn stop(client: &Client, a: &Args) -> Result<(), Failure> {
     })
 }
 
+/// `stop` and `restart` take the same flags.
+const STOP_FLAGS: &[crate::args::Flag] = &[
+    opt(
+        Some('s'),
+        "signal",
+        "string",
+        "Signal to send to the container",
+    ),
+    opt(
+        Some('t'),
+        "time",
+        "int",
+        "Seconds to wait before killing the container",
+    ),
+];
+
 static RESTART: Spec = Spec {
     name: "restart",
     usage: "CONTAINER [CONTAINER...]",
     about: "Restart one or more containers",
-    flags: &[
-        opt(
-            Some('s'),
-            "signal",
-            "string",
-            "Signal to send to the container",
-        ),
-        opt(
-            Some('t'),
-            "time",
-            "int",
-            "Seconds to wait before killing the container",
-        ),
-    ],
+    flags: STOP_FLAGS,
     min: 1,
     max: MANY,
     stop_at_positional: false,
