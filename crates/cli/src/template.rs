@@ -14,6 +14,8 @@ use crate::json::Json;
 #[derive(Debug)]
 pub(crate) struct Template {
     nodes: Vec<Node>,
+    /// Whether the source names a variable (`$`…): only then is the data kept as `$` too.
+    has_vars: bool,
 }
 
 #[derive(Debug)]
@@ -69,14 +71,22 @@ impl Template {
         if let Some(end) = end {
             return Err(format!("unexpected {{{{{end}}}}}"));
         }
-        Ok(Template { nodes })
+        Ok(Template {
+            nodes,
+            has_vars: src.contains('$'),
+        })
     }
 
     /// Runs the template with `data` as dot.
     pub(crate) fn execute(&self, data: &Json) -> Result<String, String> {
         let mut out = String::new();
-        let mut vars = vec![("$".to_owned(), Some(data.clone()))];
-        exec_nodes(&self.nodes, &Some(data.clone()), &mut vars, &mut out, 0)?;
+        let dot = Some(data.clone());
+        let mut vars = if self.has_vars {
+            vec![("$".to_owned(), dot.clone())]
+        } else {
+            Vec::new()
+        };
+        exec_nodes(&self.nodes, &dot, &mut vars, &mut out, 0)?;
         Ok(out)
     }
 }
@@ -529,6 +539,24 @@ fn eval_cmds(cmds: &[Vec<Arg>], dot: &Val, vars: &Vars, depth: usize) -> Result<
     Ok(piped.unwrap_or(None))
 }
 
+/// [`walk`] by reference: only the value reached is cloned (a field of a row, not the row).
+fn walk_ref(v: Option<&Json>, chain: &[String]) -> Result<Val, String> {
+    let mut v = v;
+    for key in chain {
+        v = match v {
+            Some(Json::Obj(fields)) => fields.iter().find(|(k, _)| k == key).map(|(_, x)| x),
+            None | Some(Json::Null) => None,
+            Some(other) => {
+                return Err(format!(
+                    "can't evaluate field {key} in type {}",
+                    type_name(other)
+                ))
+            }
+        };
+    }
+    Ok(v.cloned())
+}
+
 fn walk(mut v: Val, chain: &[String]) -> Result<Val, String> {
     for key in chain {
         v = match v {
@@ -558,15 +586,15 @@ fn type_name(v: &Json) -> &'static str {
 
 fn eval_arg(arg: &Arg, dot: &Val, vars: &Vars, depth: usize) -> Result<Val, String> {
     match arg {
-        Arg::Field(chain) => walk(dot.clone(), chain),
+        Arg::Field(chain) => walk_ref(dot.as_ref(), chain),
         Arg::Var(name, chain) => {
             let v = vars
                 .iter()
                 .rev()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.as_ref())
                 .ok_or_else(|| format!("undefined variable: {name}"))?;
-            walk(v, chain)
+            walk_ref(v, chain)
         }
         Arg::Lit(j) => Ok(Some(j.clone())),
         Arg::Sub(p, chain) => {

@@ -90,7 +90,7 @@ fn ps(client: &Client, a: &Args) -> Result<(), Failure> {
         size: a.on("size"),
         filters: filters(a)?,
     };
-    let list = json_of(client.run(containers::list(&opts))?)?;
+    let list = json_of(super::run_read(client, containers::list(&opts))?)?;
     let trunc = !a.on("no-trunc");
     if a.on("quiet") {
         let mut text = String::new();

@@ -72,7 +72,7 @@ fn images_cmd(client: &Client, a: &Args) -> Result<(), Failure> {
         filters: (!f.is_empty()).then_some(f),
         ..Default::default()
     };
-    let list = json_of(client.run(images::list(&opts))?)?;
+    let list = json_of(super::run_read(client, images::list(&opts))?)?;
     let trunc = !a.on("no-trunc");
     let rows: Vec<Json> = list
         .items()

@@ -176,6 +176,23 @@ pub(crate) fn filters(args: &Args) -> Result<Option<docksock::Filters>, Failure>
     Ok(Some(f))
 }
 
+/// Runs a read whose answer is read tolerantly (a list) without negotiating the API version
+/// first: a path without the version prefix is answered in the daemon's own current version
+/// (every engine serves both forms), which saves the `HEAD /_ping` round trip — a large part of
+/// a short command like `ps`. Errors as [`Client::run`]'s.
+pub(crate) fn run_read(
+    client: &Client,
+    call: docksock::Call<'_>,
+) -> Result<docksock::Response, Failure> {
+    let op = call.operation();
+    let resp = client.send(&call, docksock::Body::empty(), None)?;
+    if op.is_success(resp.status) {
+        Ok(resp)
+    } else {
+        Err(resp.into_error().into())
+    }
+}
+
 /// The whole body of a call, parsed with its field order kept.
 pub(crate) fn json_of(resp: docksock::Response) -> Result<crate::json::Json, Failure> {
     let op = String::new();
