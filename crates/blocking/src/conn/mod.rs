@@ -446,7 +446,7 @@ impl State {
         loop {
             // Nothing received yet on an open connection: nothing to decode, read first.
             let idle = self.pos == self.end && self.read == ReadSide::Open;
-            if !(idle && !self.exchange.is_closed()) {
+            if !idle || self.exchange.is_closed() {
                 if let Some(head) = self.poll_head()? {
                     return Ok(head);
                 }
