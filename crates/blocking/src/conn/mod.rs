@@ -926,7 +926,6 @@ mod tests {
         // A buffer given back without its request, or with a body after the head, is
         // forgotten.
         assert!(kept_for(&ping, &ping));
-        drop(kept_for);
         conn.set_wbuf(encoded(&ping), Some(&ping));
         conn.set_wbuf(Vec::new(), None);
         assert!(!conn.take_wbuf(&ping).1);
