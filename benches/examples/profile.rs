@@ -9,7 +9,10 @@
 //!
 //! Workloads (10,000 heads or 20 MiB of chunks each): `head`, `head_fields` (every field read
 //! back), `head20`, `head20_fields` (the 20-field head), `httparse_head`, `pico_head`,
-//! `pico_head20`, `chunked64`, `pico_chunked64`, `e2e_docksock`, `e2e_hand`.
+//! `pico_head20`, `chunked64`, `pico_chunked64`; and 1,000 keep-alive `GET /_ping` round trips
+//! against the in-process server: `e2e_docksock` (`Client::ping()`), `e2e_request`
+//! (`Client::request()` + `Response::bytes()`), `e2e_hand` (write, read 289 bytes),
+//! `e2e_hand_httparse` (the hand-written loop of the `e2e` bench: parsed with httparse).
 //!
 //! ```text
 //! strace -f -c target/release/examples/profile e2e_docksock|e2e_hand   # syscalls per ping
@@ -33,7 +36,11 @@ fn main() {
     } else {
         &v141
     };
-    let body = chunked_body(1 << 20, 64);
+    let body = if what.contains("chunked") {
+        chunked_body(1 << 20, 64)
+    } else {
+        Vec::new()
+    };
     let mut n = 0usize;
     match what.as_str() {
         "head" | "head20" => {
@@ -112,17 +119,26 @@ fn main() {
                 n += size;
             }
         }
-        "e2e_docksock" | "e2e_hand" => {
+        "e2e_docksock" | "e2e_request" | "e2e_hand" | "e2e_hand_httparse" => {
             // 1000 keep-alive pings: `strace -f -c` shows the syscalls per round trip.
             let server = docksock_benches::PingServer::start();
+            let client = docksock::Client::builder()
+                .socket(server.path())
+                .api_version(docksock::ApiVersion::new(1, 41))
+                .build();
             if what == "e2e_docksock" {
-                let client = docksock::Client::builder()
-                    .socket(server.path())
-                    .api_version(docksock::ApiVersion::new(1, 41))
-                    .build();
                 for _ in 0..1000 {
                     n += client.ping().expect("ping").body.len();
                 }
+            } else if what == "e2e_request" {
+                for _ in 0..1000 {
+                    let resp = client
+                        .request("GET", "/_ping", &[], &[], &[], docksock::Body::empty())
+                        .expect("request");
+                    n += resp.bytes().expect("body").len();
+                }
+            } else if what == "e2e_hand_httparse" {
+                n += hand_httparse(server.path());
             } else {
                 use std::io::{Read, Write};
                 let mut s =
@@ -142,4 +158,41 @@ fn main() {
         other => panic!("unknown workload {other}"),
     }
     println!("{what}: {n}");
+}
+
+/// The hand-written loop of the `e2e` bench (write, read, parse with httparse until the head
+/// and the `Content-Length` body are in), 1,000 times; returns the body bytes seen.
+fn hand_httparse(path: &std::path::Path) -> usize {
+    use std::io::{Read, Write};
+    let mut s = std::os::unix::net::UnixStream::connect(path).expect("connect");
+    let mut buf = vec![0u8; 4096];
+    let mut total = 0;
+    for _ in 0..1000 {
+        s.write_all(b"GET /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n")
+            .expect("write");
+        let mut len = 0;
+        loop {
+            let n = s.read(&mut buf[len..]).expect("read");
+            assert!(n > 0, "server closed");
+            len += n;
+            let mut headers = [httparse::EMPTY_HEADER; 16];
+            let mut resp = httparse::Response::new(&mut headers);
+            if let httparse::Status::Complete(head) = resp.parse(&buf[..len]).expect("parse") {
+                let cl: usize = resp
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
+                    .expect("content-length");
+                while len < head + cl {
+                    let n = s.read(&mut buf[len..]).expect("read body");
+                    assert!(n > 0, "server closed");
+                    len += n;
+                }
+                total += black_box(&buf[head..head + cl]).len();
+                break;
+            }
+        }
+    }
+    total
 }

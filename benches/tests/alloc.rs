@@ -160,7 +160,8 @@ fn core_hot_paths_allocate_nothing() {
 fn blocking_client_allocations_per_request() {
     const WARMUP: usize = 20;
     const N: usize = 200;
-    const MAX_PING: usize = 5;
+    // `Ping`'s own strings (`Api-Version`, `Ostype`, the body): the head itself is not copied.
+    const MAX_PING: usize = 3;
     const MAX_REQUEST: usize = 3;
 
     let server = PingServer::start();

@@ -19,6 +19,7 @@ use crate::client::Client;
 use crate::demux::Demux;
 use crate::duplex::Target;
 use crate::error::{Error, Result};
+use crate::headers::{ping_fields, Keep};
 use crate::hijack::Hijacked;
 use crate::response::{JsonMessages, ResponseBody};
 
@@ -62,24 +63,18 @@ impl Client {
     ///
     /// Connection, protocol and API errors.
     pub fn ping(&self) -> Result<Ping> {
-        let resp = self.run(system::ping())?;
-        let [api_version, os_type, experimental, builder_version] = resp.headers.get_each([
-            "Api-Version",
-            "Ostype",
-            "Docker-Experimental",
-            "Builder-Version",
-        ]);
-        let api_version = api_version.map(str::to_owned);
-        let os_type = os_type.map(str::to_owned);
-        let experimental = experimental == Some("true");
-        let builder_version = builder_version.map(str::to_owned);
-        Ok(Ping {
-            body: resp.text()?,
-            api_version,
-            os_type,
-            experimental,
-            builder_version,
-        })
+        // `run`, with the head read for what a ping tells alone (no copy of the reason and the
+        // fields of a 2xx answer).
+        let call = system::ping();
+        let version = self.api_version()?;
+        let (resp, ping) = self.send_keeping(&call, Body::empty(), Some(version), Keep::Ping)?;
+        if !call.operation().is_success(resp.status) {
+            return Err(resp.into_error());
+        }
+        // A success status other than 2xx keeps the whole head.
+        let mut ping = ping.unwrap_or_else(|| ping_fields(resp.headers.as_proto()));
+        ping.body = resp.text()?;
+        Ok(ping)
     }
 
     /// `GET /version`: the daemon's version, API versions, Go version, OS…

@@ -12,6 +12,7 @@ use crate::calls::Ping;
 use crate::calls_containers::{done, json_bytes, json_or_null};
 use crate::client::Client;
 use crate::error::Result;
+use crate::headers::ping_fields;
 use crate::response::JsonMessages;
 
 impl Client {
@@ -24,19 +25,7 @@ impl Client {
     /// Connection, protocol and API errors (an engine that refuses `HEAD` answers 4xx).
     pub fn ping_head(&self) -> Result<Ping> {
         let resp = self.run(system::ping_head())?;
-        let [api_version, os_type, experimental, builder_version] = resp.headers.get_each([
-            "Api-Version",
-            "Ostype",
-            "Docker-Experimental",
-            "Builder-Version",
-        ]);
-        let ping = Ping {
-            body: String::new(),
-            api_version: api_version.map(str::to_owned),
-            os_type: os_type.map(str::to_owned),
-            experimental: experimental == Some("true"),
-            builder_version: builder_version.map(str::to_owned),
-        };
+        let ping = ping_fields(resp.headers.as_proto());
         done(resp);
         Ok(ping)
     }

@@ -10,9 +10,11 @@ use docksock_proto::encode::PathParam;
 use docksock_proto::version::{self, ApiVersion};
 
 use crate::body::Body;
+use crate::calls::Ping;
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::exchange;
+use crate::headers::Keep;
 use crate::hijack::Hijacked;
 use crate::pool::{lock, Inner};
 use crate::response::Response;
@@ -269,7 +271,20 @@ impl Client {
         body: Body<'_>,
         version: Option<ApiVersion>,
     ) -> Result<Response> {
-        let sent = exchange::send(&self.inner, call, body, version)?;
+        self.send_keeping(call, body, version, Keep::All)
+            .map(|(resp, _)| resp)
+    }
+
+    /// [`send`](Self::send), copying out of the response head what `keep` says: with
+    /// [`Keep::Ping`], the [`Ping`] fields of a 2xx answer (and nothing else of its head).
+    pub(crate) fn send_keeping(
+        &self,
+        call: &Call<'_>,
+        body: Body<'_>,
+        version: Option<ApiVersion>,
+        keep: Keep,
+    ) -> Result<(Response, Option<Ping>)> {
+        let mut sent = exchange::send(&self.inner, call, body, version, keep)?;
         if sent.upgraded {
             // Not asked for (no upgrade header sent unless `upgrade`); the connection is raw now.
             return Err(Error::Unexpected(format!(
@@ -277,7 +292,8 @@ impl Client {
                 sent.head.status, sent.head.reason
             )));
         }
-        Ok(Response::new(sent, Arc::clone(&self.inner)))
+        let ping = sent.head.ping.take();
+        Ok((Response::new(sent, Arc::clone(&self.inner)), ping))
     }
 
     /// Runs an operation that hijacks the connection (attach, exec start) and returns the
@@ -289,7 +305,7 @@ impl Client {
     /// neither `101` nor a close-delimited `200`; connection, timeout and protocol errors.
     pub fn run_hijack(&self, call: Call<'_>) -> Result<Hijacked> {
         let v = self.api_version()?;
-        let sent = exchange::send(&self.inner, &call, Body::empty(), Some(v))?;
+        let sent = exchange::send(&self.inner, &call, Body::empty(), Some(v), Keep::All)?;
         if sent.upgraded {
             // `101`, or dockerd's other hijack form: 200 with a close-delimited raw stream.
             let announced = docksock_api::containers::mode_from_content_type(

@@ -20,7 +20,7 @@ use docksock_proto::MisuseError;
 use crate::body::{Body, Repr, WriteFn};
 use crate::conn::{Conn, READ_CHUNK};
 use crate::error::{shown, Error, Result};
-use crate::headers::OwnedHead;
+use crate::headers::{Keep, OwnedHead};
 use crate::pool::Inner;
 
 /// A request sent and its response head read: the connection, positioned at the body (or,
@@ -60,7 +60,9 @@ fn write_operation(out: &mut String, call: &Call<'_>, version: Option<ApiVersion
     out.push_str(call.method());
     out.push(' ');
     if let Some(v) = version {
-        let _ = write!(out, "/v{v}");
+        let mut prefix = [0u8; 16];
+        let n = v.write_prefix(&mut prefix).unwrap_or(0);
+        out.push_str(std::str::from_utf8(prefix.get(..n).unwrap_or(&[])).unwrap_or_default());
     }
     let mut rest = call.path();
     while let Some((before, after)) = rest.split_once('{') {
@@ -117,10 +119,11 @@ pub(crate) fn send(
     call: &Call<'_>,
     body: Body<'_>,
     version: Option<ApiVersion>,
+    keep: Keep,
 ) -> Result<Sent> {
     let name = |out: &mut String| write_operation(out, call, version);
     // The name is written out again only for an error that does not carry it yet.
-    send_call(inner, call, body, version, &name).map_err(|e| {
+    send_call(inner, call, body, version, keep, &name).map_err(|e| {
         let refused_param = matches!(
             e,
             Error::Protocol {
@@ -143,6 +146,7 @@ fn send_call(
     call: &Call<'_>,
     body: Body<'_>,
     version: Option<ApiVersion>,
+    keep: Keep,
     name: &dyn Fn(&mut String),
 ) -> Result<Sent> {
     let mut body = match (body.repr, call.body_ref()) {
@@ -188,7 +192,7 @@ fn send_call(
             .body(framing)
             .base_path(&inner.base_path)
             .host(inner.host_header.as_deref());
-        send_spec(inner, &spec, &mut body, t, name)
+        send_spec(inner, &spec, &mut body, t, keep, name)
     })
 }
 
@@ -198,23 +202,33 @@ fn send_spec(
     spec: &RequestSpec<'_>,
     body: &mut Body<'_>,
     t: CallTimeouts,
+    keep: Keep,
     name: &dyn Fn(&mut String),
 ) -> Result<Sent> {
     // Encode into the pooled connection's buffer (reused from one request to the next),
     // before any connect: an invalid request is refused without touching the socket. A
-    // short `Content-Length` body goes into the same buffer, for one write.
+    // short `Content-Length` body goes into the same buffer, for one write. The same plain
+    // request as the one before on the connection finds its head (and its name) there.
     let mut pooled = inner.pop_idle();
-    let mut wire = pooled.as_mut().map(Conn::take_wbuf).unwrap_or_default();
-    if let Err(e) = spec.encode_vec(&mut wire) {
-        if let Some(mut conn) = pooled {
-            conn.set_wbuf(wire);
-            inner.checkin(conn);
+    let (mut wire, encoded) = match pooled.as_mut() {
+        Some(conn) => conn.take_wbuf(spec),
+        None => (Vec::new(), false),
+    };
+    if !encoded {
+        if let Err(e) = spec.encode_vec(&mut wire) {
+            if let Some(mut conn) = pooled {
+                conn.set_wbuf(wire, None);
+                inner.checkin(conn);
+            }
+            return Err(e.into());
         }
-        return Err(e.into());
     }
+    // What the buffer holds past the head.
+    let mut with_body = false;
     if let Repr::Bytes { data, .. } = &body.repr {
-        if data.len() <= READ_CHUNK {
+        if data.len() <= READ_CHUNK && !data.is_empty() {
             wire.extend_from_slice(data);
+            with_body = true;
         }
     }
 
@@ -222,19 +236,29 @@ fn send_spec(
         Some(conn) => conn,
         None => inner.connect()?,
     };
-    conn.set_operation(name);
+    if !encoded {
+        conn.set_operation(name);
+    }
+    conn.set_keep(keep);
+    let mut retried = false;
     let (head, upgraded) = match attempt(&mut conn, spec, &wire, body, t) {
         Ok(head) => head,
         Err(e) if conn.may_retry() => {
             // The daemon had closed the pooled connection before answering.
             drop(e);
+            retried = true;
             conn = inner.connect()?;
             conn.set_operation(name);
+            conn.set_keep(keep);
             attempt(&mut conn, spec, &wire, body, t)?
         }
         Err(e) => return Err(e),
     };
-    conn.set_wbuf(wire);
+    if encoded && !retried {
+        conn.keep_wbuf(wire);
+    } else {
+        conn.set_wbuf(wire, (!with_body).then_some(spec));
+    }
     Ok(Sent {
         conn,
         head,

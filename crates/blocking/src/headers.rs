@@ -5,25 +5,83 @@ use std::fmt;
 
 use docksock_proto::{BodyKind, Head, HeaderIter, Headers};
 
+use crate::calls::Ping;
+
+/// What of a response head is copied out of the connection's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// All of it: the reason and every field (a [`Response`](crate::Response)).
+    All,
+    /// For a 2xx answer to `GET /_ping`, only what [`Ping`] tells (read from the buffer in
+    /// one pass over the fields, nothing else copied); any other head is kept whole.
+    Ping,
+}
+
 /// A response head, copied out of the connection's buffer: the status, the reason, and the
-/// field lines as one owned copy (read back with the core's iterator).
+/// field lines as one owned copy (read back with the core's iterator) — or, for [`Keep::Ping`]
+/// and a 2xx head, the status and the [`Ping`] fields alone (the reason and the fields left
+/// empty).
 #[derive(Debug)]
 pub(crate) struct OwnedHead {
     pub(crate) status: u16,
     pub(crate) reason: String,
     pub(crate) headers: ResponseHeaders,
     pub(crate) body: BodyKind,
+    /// The [`Ping`] fields (its body empty), when kept that way.
+    pub(crate) ping: Option<Ping>,
 }
 
 impl OwnedHead {
-    pub(crate) fn new(head: &Head<'_>) -> Self {
+    pub(crate) fn new(head: &Head<'_>, keep: Keep) -> Self {
+        if keep == Keep::Ping && (200..300).contains(&head.status()) {
+            return OwnedHead {
+                status: head.status(),
+                reason: String::new(),
+                headers: ResponseHeaders::default(),
+                body: head.body_kind(),
+                ping: Some(ping_fields(head.headers())),
+            };
+        }
         OwnedHead {
             status: head.status(),
             reason: String::from_utf8_lossy(head.reason()).into_owned(),
             headers: ResponseHeaders::new(head.headers()),
             body: head.body_kind(),
+            ping: None,
         }
     }
+}
+
+/// What a `/_ping` answer's fields tell ([`Ping`], its body left empty), in one pass: the first
+/// non-empty value of each field (ASCII case-insensitive names), values decoded lossily as
+/// UTF-8 — the same as [`ResponseHeaders::get`] would give.
+pub(crate) fn ping_fields(headers: Headers<'_>) -> Ping {
+    let mut ping = Ping {
+        body: String::new(),
+        api_version: None,
+        os_type: None,
+        experimental: false,
+        builder_version: None,
+    };
+    let mut experimental = false;
+    let text = |v: &[u8]| Some(String::from_utf8_lossy(v).into_owned());
+    for h in headers {
+        if h.value.is_empty() {
+            continue;
+        }
+        let name = h.name;
+        if ping.api_version.is_none() && name.eq_ignore_ascii_case("Api-Version") {
+            ping.api_version = text(h.value);
+        } else if ping.os_type.is_none() && name.eq_ignore_ascii_case("Ostype") {
+            ping.os_type = text(h.value);
+        } else if !experimental && name.eq_ignore_ascii_case("Docker-Experimental") {
+            experimental = true;
+            ping.experimental = h.value == b"true";
+        } else if ping.builder_version.is_none() && name.eq_ignore_ascii_case("Builder-Version") {
+            ping.builder_version = text(h.value);
+        }
+    }
+    ping
 }
 
 /// The header fields of a [`Response`](crate::Response), in the order received, duplicates

@@ -64,6 +64,7 @@ impl Response {
                     reason,
                     headers,
                     body,
+                    ping: _,
                 },
             upgraded: _,
         } = sent;

@@ -25,6 +25,7 @@ use crate::conn::{Conn, Step, WriteFailure, WriteHalf, READ_CHUNK};
 use crate::duplex::{resize, Session, Target};
 use crate::error::{Error, Result};
 use crate::exchange;
+use crate::headers::Keep;
 use crate::response::Response;
 
 /// The largest payload of one frame this client writes: longer stdin is cut into frames of
@@ -622,7 +623,7 @@ impl Client {
         let v = self.api_version()?;
         let mut random = Random::new();
         let call = call.websocket_key(random.key());
-        let sent = exchange::send(&self.inner, &call, Body::empty(), Some(v))?;
+        let sent = exchange::send(&self.inner, &call, Body::empty(), Some(v), Keep::All)?;
         if sent.upgraded {
             return WebSocket::new(sent.conn, self.inner.cfg.max_body, random);
         }

@@ -11,10 +11,10 @@
 //!
 //! The buffer holds the bytes received and not consumed yet, `buf[pos..end]`; the exchange is
 //! given that slice, and what it consumes is dropped by advancing `pos`. Body bytes it hands
-//! out stay in the buffer (`pending`) until the reader takes them; [`Conn::fill`] reads more
+//! out stay in the buffer (`pending`) until the reader takes them; [`State::fill`] reads more
 //! after `end`, compacting or (for a long head or trailer section) growing the buffer first.
 //!
-//! Outside [`Conn::fill`] the exchange is told reading is paused: a caller that takes its time
+//! Outside [`State::fill`] the exchange is told reading is paused: a caller that takes its time
 //! between two reads of a body is not a silent daemon, so the head and idle deadlines only
 //! run while the client waits for bytes (the idle one starts again with each wait).
 
@@ -23,14 +23,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use docksock_proto::encode::ChunkFrame;
+use docksock_proto::encode::{BodyFraming, ChunkFrame, RequestSpec};
 use docksock_proto::exchange::{BodyMode, Config, Event, Exchange, Failure, Request, RequestId};
 use docksock_proto::stdcopy::StreamKind;
 use docksock_proto::timeout::{Timeout, TimeoutKind};
 use docksock_proto::PeerError;
 
 use crate::error::{Error, Result};
-use crate::headers::OwnedHead;
+use crate::headers::{Keep, OwnedHead};
 
 mod socket;
 mod ssh;
@@ -72,7 +72,7 @@ pub(crate) enum Step {
     NeedMore,
     /// The response head; `upgraded`: the connection is now the request's raw stream.
     Head { head: OwnedHead, upgraded: bool },
-    /// Body (or raw stream) bytes, now [`pending`](Conn::take_pending).
+    /// Body (or raw stream) bytes, now [`pending`](State::take_pending).
     Data,
     /// A whole JSON message at `buf[start..end]` ([`BodyMode::Json`]).
     Message(usize, usize),
@@ -90,8 +90,27 @@ pub(crate) enum Step {
     Skip,
 }
 
-/// One connection: the socket, its read buffer and its exchange (see the module docs).
-pub(crate) struct Conn {
+/// One connection: the socket, its read buffer and its exchange (see the module docs), boxed.
+///
+/// It moves on every request: out of the pool, into the response, back into the pool. Boxed,
+/// that is a pointer, not the few hundred bytes of [`State`]; allocated once per connection.
+pub(crate) struct Conn(Box<State>);
+
+impl std::ops::Deref for Conn {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.0
+    }
+}
+
+/// What a [`Conn`] holds.
+pub(crate) struct State {
     stream: Stream,
     buf: Vec<u8>,
     pos: usize,
@@ -103,9 +122,8 @@ pub(crate) struct Conn {
     write_failed: bool,
     /// The socket error met reading or writing, reported for the failure it causes.
     io_error: Option<Error>,
-    /// Every rule of the connection. Boxed: it moves with the connection in and out of the
-    /// pool, and is allocated once per connection.
-    exchange: Box<Exchange>,
+    /// Every rule of the connection.
+    exchange: Exchange,
     /// The exchange's clock origin.
     origin: Instant,
     /// The time of the last clock reading, taken around every I/O: decoding does none, so
@@ -118,6 +136,10 @@ pub(crate) struct Conn {
     /// The buffer requests are encoded into, kept with the connection and reused by the next
     /// request on it (see [`take_wbuf`](Self::take_wbuf)).
     wbuf: Vec<u8>,
+    /// The request whose head `wbuf` holds, when it is a plain one (see [`PlainRequest`]).
+    wbuf_holds: PlainRequest,
+    /// What of the next response head is copied out.
+    keep: Keep,
     /// The buffer never grows past this (a head or trailer section at the decoder's limit, plus
     /// one read).
     max_buf: usize,
@@ -178,9 +200,9 @@ impl Conn {
         origin: Instant,
     ) -> Conn {
         let write_timeout_setting = config.timeouts.write;
-        let mut exchange = Box::new(Exchange::new(config, Duration::ZERO));
+        let mut exchange = Exchange::new(config, Duration::ZERO);
         exchange.set_read_paused(true, Duration::ZERO);
-        Conn {
+        Conn(Box::new(State {
             stream,
             buf: vec![0; READ_CHUNK],
             pos: 0,
@@ -196,13 +218,17 @@ impl Conn {
             next_id: 1,
             read_timeout: None,
             wbuf: Vec::new(),
+            wbuf_holds: PlainRequest::default(),
+            keep: Keep::All,
             max_buf: max_buf.max(READ_CHUNK),
             path: Arc::clone(path),
             op: String::new(),
             write_timeout_setting,
-        }
+        }))
     }
+}
 
+impl State {
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
@@ -215,6 +241,11 @@ impl Conn {
     /// Names the operation the next request runs (`name` writes it into the cleared buffer).
     pub(crate) fn set_operation(&mut self, name: &dyn Fn(&mut String)) {
         name(&mut self.op);
+    }
+
+    /// What of the next response head to copy out.
+    pub(crate) fn set_keep(&mut self, keep: Keep) {
+        self.keep = keep;
     }
 
     /// The byte stream (to split it or half-close it).
@@ -354,11 +385,11 @@ impl Conn {
         let step = match decoded.event {
             Event::NeedMore => Step::NeedMore,
             Event::Head { head, .. } => Step::Head {
-                head: OwnedHead::new(&head),
+                head: OwnedHead::new(&head, self.keep),
                 upgraded: false,
             },
             Event::Upgraded { head, .. } => Step::Head {
-                head: OwnedHead::new(&head),
+                head: OwnedHead::new(&head, Keep::All),
                 upgraded: true,
             },
             Event::Data { data, .. } | Event::Raw { data, .. } => {
@@ -413,14 +444,20 @@ impl Conn {
     /// The response head, reading until it is whole.
     pub(crate) fn read_head(&mut self) -> Result<(OwnedHead, bool)> {
         loop {
-            if let Some(head) = self.poll_head()? {
-                return Ok(head);
+            // Nothing received yet on an open connection: nothing to decode, read first.
+            let idle = self.pos == self.end && self.read == ReadSide::Open;
+            if !idle || self.exchange.is_closed() {
+                if let Some(head) = self.poll_head()? {
+                    return Ok(head);
+                }
             }
             if self.read != ReadSide::Open {
                 let e = Error::Unexpected("the connection ended before the response head".into());
                 return Err(self.explained(e));
             }
-            self.fill()?;
+            // Called straight after the request was written, and between two reads here only
+            // decoding happens: the time of the last I/O is now.
+            self.fill_at(self.last)?;
         }
     }
 
@@ -453,18 +490,41 @@ impl Conn {
         self.buf.get(start..end).unwrap_or(&[])
     }
 
-    /// The encode buffer, emptied, for the next request on this connection (the connection
-    /// keeps an empty one until [`set_wbuf`](Self::set_wbuf) gives it back).
-    pub(crate) fn take_wbuf(&mut self) -> Vec<u8> {
+    /// The encode buffer for `spec`, the next request on this connection: `true` with the
+    /// head it holds when that is `spec`'s already (the same plain request as the one before,
+    /// so the operation's name is the same too), else `false` with the buffer emptied. The
+    /// connection keeps an empty one until [`set_wbuf`](Self::set_wbuf) gives it back.
+    pub(crate) fn take_wbuf(&mut self, spec: &RequestSpec<'_>) -> (Vec<u8>, bool) {
         let mut buf = std::mem::take(&mut self.wbuf);
+        if self.wbuf_holds.is(spec) {
+            // Until it is given back, the connection holds no head.
+            self.wbuf_holds.set = false;
+            return (buf, true);
+        }
+        self.wbuf_holds.forget();
         buf.clear();
-        buf
+        (buf, false)
     }
 
-    /// Keeps `buf` as the encode buffer for the next request (unless it grew large).
-    pub(crate) fn set_wbuf(&mut self, buf: Vec<u8>) {
-        if buf.capacity() <= MAX_KEPT_WBUF {
-            self.wbuf = buf;
+    /// Gives back the buffer [`take_wbuf`](Self::take_wbuf) found holding the head asked for,
+    /// unchanged.
+    pub(crate) fn keep_wbuf(&mut self, buf: Vec<u8>) {
+        self.wbuf = buf;
+        // The request's parts are still there (a method is never empty).
+        self.wbuf_holds.set = !self.wbuf_holds.text.is_empty();
+    }
+
+    /// Keeps `buf`, holding the head of `spec` when that is given (and nothing after it), as
+    /// the encode buffer for the next request (unless it grew large).
+    pub(crate) fn set_wbuf(&mut self, buf: Vec<u8>, spec: Option<&RequestSpec<'_>>) {
+        if buf.capacity() > MAX_KEPT_WBUF {
+            self.wbuf_holds.forget();
+            return;
+        }
+        self.wbuf = buf;
+        match spec {
+            Some(spec) => self.wbuf_holds.remember(spec),
+            None => self.wbuf_holds.forget(),
         }
     }
 
@@ -521,6 +581,103 @@ impl Conn {
             ),
             None => e,
         }
+    }
+}
+
+/// A plain request (no path parameter, query, extra header, body, `Expect`, upgrade key) as
+/// what its head is made of, owned: a keep-alive connection sending the same one again (a
+/// ping, a poll) reuses the head it encoded for it last time instead of encoding it again.
+/// The head is a function of these fields alone (encoding is deterministic), so equal fields
+/// mean an equal head.
+#[derive(Debug, Default)]
+struct PlainRequest {
+    /// Method, path template, base path and `Host`, one after the other.
+    text: String,
+    /// The lengths of the first three in `text`, and of the `Host` when set.
+    lens: [usize; 3],
+    host: Option<usize>,
+    api_version: Option<docksock_proto::version::ApiVersion>,
+    upgrade: bool,
+    /// Whether the fields above describe the buffer's head.
+    set: bool,
+}
+
+impl PlainRequest {
+    /// `spec`'s parts when it is plain.
+    fn parts<'s>(spec: &RequestSpec<'s>) -> Option<[&'s str; 4]> {
+        // Every field named: a field added to the spec does not go unnoticed here.
+        let RequestSpec {
+            method,
+            path,
+            params,
+            query,
+            headers,
+            api_version: _,
+            body,
+            upgrade: _,
+            expect_continue,
+            websocket,
+            base_path,
+            host,
+        } = *spec;
+        let plain = params.is_empty()
+            && query.is_empty()
+            && headers.is_empty()
+            && body == BodyFraming::None
+            && !expect_continue
+            && websocket.is_none();
+        plain.then_some([method, path, base_path, host.unwrap_or_default()])
+    }
+
+    /// Whether the buffer holds `spec`'s head.
+    fn is(&self, spec: &RequestSpec<'_>) -> bool {
+        if !self.set || self.api_version != spec.api_version || self.upgrade != spec.upgrade {
+            return false;
+        }
+        let Some(parts) = Self::parts(spec) else {
+            return false;
+        };
+        if self.host != spec.host.map(str::len) {
+            return false;
+        }
+        // The lengths first (cheap), then the bytes.
+        let lens = self.lens.iter().chain(self.host.iter());
+        if !parts.iter().zip(lens).all(|(part, len)| part.len() == *len) {
+            return false;
+        }
+        let mut rest = self.text.as_bytes();
+        for part in parts {
+            match rest.split_at_checked(part.len()) {
+                Some((kept, after)) if kept == part.as_bytes() => rest = after,
+                _ => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
+    /// The buffer now holds `spec`'s head (and nothing after it).
+    fn remember(&mut self, spec: &RequestSpec<'_>) {
+        self.forget();
+        let Some(parts) = Self::parts(spec) else {
+            return;
+        };
+        for (part, len) in parts.iter().zip(self.lens.iter_mut()) {
+            self.text.push_str(part);
+            *len = part.len();
+        }
+        if let Some(host) = spec.host {
+            self.text.push_str(host);
+            self.host = Some(host.len());
+        }
+        self.api_version = spec.api_version;
+        self.upgrade = spec.upgrade;
+        self.set = true;
+    }
+
+    fn forget(&mut self) {
+        self.text.clear();
+        self.host = None;
+        self.set = false;
     }
 }
 
@@ -682,14 +839,107 @@ mod tests {
     #[test]
     fn the_encode_buffer_is_kept_unless_large() {
         let (mut conn, _peer) = pair(Config::DEFAULT);
-        let mut buf = conn.take_wbuf();
+        let spec = RequestSpec::new("GET", "/_ping");
+        let (mut buf, held) = conn.take_wbuf(&spec);
+        assert!(!held);
         buf.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
         let ptr = buf.as_ptr();
-        conn.set_wbuf(buf);
-        let again = conn.take_wbuf();
-        assert!(again.is_empty());
+        conn.set_wbuf(buf, None);
+        let (again, held) = conn.take_wbuf(&spec);
+        assert!(again.is_empty() && !held);
         assert_eq!(again.as_ptr(), ptr, "the same allocation");
-        conn.set_wbuf(Vec::with_capacity(MAX_KEPT_WBUF + 1));
-        assert_eq!(conn.take_wbuf().capacity(), 0);
+        conn.set_wbuf(Vec::with_capacity(MAX_KEPT_WBUF + 1), Some(&spec));
+        let (buf, held) = conn.take_wbuf(&spec);
+        assert_eq!((buf.capacity(), held), (0, false));
+    }
+
+    /// The head kept for a plain request is used again for an equal one only.
+    #[test]
+    fn a_kept_head_is_used_again_for_the_same_plain_request_only() {
+        use docksock_proto::encode::PathParam;
+        use docksock_proto::version::ApiVersion;
+
+        let (mut conn, _peer) = pair(Config::DEFAULT);
+        let v41 = Some(ApiVersion::new(1, 41));
+        let ping = RequestSpec::new("GET", "/_ping").api_version(v41);
+        let encoded = |spec: &RequestSpec<'_>| {
+            let mut out = Vec::new();
+            spec.encode_vec(&mut out).unwrap();
+            out
+        };
+        // Keeps `spec`'s head, then asks for `next`: the head back, or an empty buffer.
+        let mut kept_for = |spec: &RequestSpec<'_>, next: &RequestSpec<'_>| {
+            let conn = &mut conn;
+            let (mut buf, _) = conn.take_wbuf(spec);
+            buf.clear();
+            buf.extend_from_slice(&encoded(spec));
+            conn.set_wbuf(buf, Some(spec));
+            let (buf, held) = conn.take_wbuf(next);
+            assert_eq!(held, !buf.is_empty());
+            if held {
+                assert_eq!(buf, encoded(next), "{next:?}");
+            }
+            held
+        };
+        assert!(kept_for(&ping, &ping));
+        assert!(kept_for(
+            &ping,
+            &RequestSpec::new("GET", "/_ping").api_version(v41)
+        ));
+        let with_host = ping.host(Some("docker:2375")).base_path("/base");
+        assert!(kept_for(&with_host, &with_host));
+        // Any part that differs.
+        let params = [("id", PathParam::Plain("web"))];
+        let query = [("all", "1")];
+        let headers = [("X-A", "1")];
+        let others = [
+            RequestSpec::new("HEAD", "/_ping").api_version(v41),
+            RequestSpec::new("GET", "/_pin").api_version(v41),
+            RequestSpec::new("GET", "/_ping"),
+            RequestSpec::new("GET", "/_ping").api_version(Some(ApiVersion::new(1, 42))),
+            ping.host(Some("docker:2375")),
+            ping.host(Some("docker")),
+            ping.base_path("/base"),
+            ping.upgrade(true),
+            with_host.host(Some("docker:2376")),
+            with_host.base_path("/bas"),
+            with_host.api_version(None),
+        ];
+        for (i, a) in others.iter().enumerate() {
+            assert!(!kept_for(&ping, a), "{a:?}");
+            assert!(!kept_for(a, &ping), "{a:?}");
+            for (j, b) in others.iter().enumerate() {
+                assert_eq!(kept_for(a, b), i == j, "{a:?} then {b:?}");
+            }
+        }
+        // Requests that are not plain are never taken for the one before.
+        let not_plain = [
+            RequestSpec::new("GET", "/containers/{id}/json").params(&params),
+            ping.query(&query),
+            ping.headers(&headers),
+            ping.body(BodyFraming::Length(2)),
+            ping.websocket(Some([7; 16])),
+        ];
+        for spec in &not_plain {
+            assert!(!kept_for(spec, spec), "{spec:?}");
+        }
+        // A buffer given back without its request, or with a body after the head, is
+        // forgotten.
+        assert!(kept_for(&ping, &ping));
+        conn.set_wbuf(encoded(&ping), Some(&ping));
+        conn.set_wbuf(Vec::new(), None);
+        assert!(!conn.take_wbuf(&ping).1);
+        // A head taken is there for the next request once given back unchanged...
+        conn.set_wbuf(encoded(&ping), Some(&ping));
+        let (buf, held) = conn.take_wbuf(&ping);
+        assert!(held);
+        conn.keep_wbuf(buf);
+        let (buf, held) = conn.take_wbuf(&ping);
+        assert!(held);
+        assert_eq!(buf, encoded(&ping));
+        // ...and not before (the buffer left with the connection is empty): it is forgotten.
+        assert!(!conn.take_wbuf(&ping).1, "taken already");
+        conn.keep_wbuf(buf);
+        assert!(!conn.take_wbuf(&ping).1);
     }
 }

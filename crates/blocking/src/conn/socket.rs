@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-use super::{Conn, ReadSide, SocketTimeout};
+use super::{ReadSide, SocketTimeout, State};
 
 /// How far below the wanted socket timeout the current one may be and still be used as is
 /// (see [`keep_timeout`]).
@@ -56,20 +56,21 @@ pub(crate) fn keep_timeout(current: SocketTimeout, want: Option<Duration>) -> bo
 /// `write` with a send timeout would copy part of the data at once and report it only when
 /// the timeout ran out, and a deadline moved by that late report would fire twice as late.
 ///
-/// Returns the bytes sent (at least one), or `TimedOut` when no room came within `wait`, or
+/// Returns the bytes sent (at least one) and whether it waited for room first (the time a
+/// caller last read is then behind), or `TimedOut` when no room came within `wait`, or
 /// `Interrupted` (the caller computes the wait again from its deadline).
 pub(crate) fn send_or_wait(
     stream: impl std::os::fd::AsFd,
     data: &[u8],
     wait: Option<Duration>,
-) -> io::Result<usize> {
+) -> io::Result<(usize, bool)> {
     use rustix::event::{poll, PollFd, PollFlags, Timespec};
     use rustix::io::Errno;
     use rustix::net::{send, SendFlags};
 
     let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
     match send(&stream, data, flags) {
-        Ok(n) => return Ok(n),
+        Ok(n) => return Ok((n, false)),
         Err(Errno::AGAIN) => {}
         Err(e) => return Err(e.into()),
     }
@@ -83,7 +84,7 @@ pub(crate) fn send_or_wait(
     match poll(&mut fds, timeout.as_ref()) {
         Ok(0) => Err(io::ErrorKind::TimedOut.into()),
         Ok(_) => match send(&stream, data, flags) {
-            Ok(n) => Ok(n),
+            Ok(n) => Ok((n, true)),
             Err(Errno::AGAIN) => Err(io::ErrorKind::Interrupted.into()),
             Err(e) => Err(e.into()),
         },
@@ -92,7 +93,7 @@ pub(crate) fn send_or_wait(
     }
 }
 
-impl Conn {
+impl State {
     /// Makes room after `end` for one read: compacts, or grows the buffer when it is full of
     /// one unfinished head or trailer section.
     fn make_room(&mut self) -> Result<()> {
@@ -125,11 +126,17 @@ impl Conn {
     /// exchange's earliest deadline at most. A read error ends the read side (the bytes
     /// received before are still decoded, then the exchange decides).
     pub(crate) fn fill(&mut self) -> Result<()> {
+        let now = self.clock();
+        self.fill_at(now)
+    }
+
+    /// [`fill`](Self::fill), the clock read at `now` (just before: nothing but decoding
+    /// happened since, so the time of the last I/O will do and the clock is not read again).
+    pub(crate) fn fill_at(&mut self, now: Duration) -> Result<()> {
         if self.read != ReadSide::Open {
             return Ok(());
         }
         self.make_room()?;
-        let now = self.clock();
         self.exchange.set_read_paused(false, now);
         let result = self.read_some(now);
         self.exchange.set_read_paused(true, self.last);
@@ -203,17 +210,23 @@ impl Conn {
     /// exchange's earliest deadline at most. Returns false when the write side failed: nothing
     /// more is written, and the read side decides the outcome (a complete answer may be on its
     /// way).
+    ///
+    /// Every caller has just read the clock (to start the request or queue these bytes), so
+    /// the time starts from that reading; it is read again only after a write that had to wait
+    /// for room (a write the socket takes at once takes no time to speak of).
     pub(crate) fn write_all(&mut self, mut data: &[u8]) -> Result<bool> {
-        let mut now = self.clock();
+        let mut now = self.last;
         while !data.is_empty() {
             if self.write_failed {
                 return Ok(false);
             }
             let wait = self.wait(now)?;
             match self.stream.write_or_wait(data, wait) {
-                Ok(0) => self.write_error(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    now = self.clock();
+                Ok((0, _)) => self.write_error(io::ErrorKind::WriteZero.into()),
+                Ok((n, waited)) => {
+                    if waited {
+                        now = self.clock();
+                    }
                     self.exchange.handle_written(n, now)?;
                     data = data.get(n..).unwrap_or(&[]);
                 }
@@ -224,7 +237,7 @@ impl Conn {
             }
         }
         // Bytes a transport still holds (TLS records) leave before the request counts as sent.
-        while !self.write_failed {
+        while !self.write_failed && self.stream.holds_writes() {
             let wait = self.wait(now)?;
             match self.stream.flush_wait(wait) {
                 Ok(true) => break,

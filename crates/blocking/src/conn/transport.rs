@@ -128,18 +128,29 @@ impl Stream {
     }
 
     /// Sends what the stream takes at once, or waits for room until `wait` at most (see
-    /// [`send_or_wait`]).
+    /// [`send_or_wait`]): the bytes sent, and whether it may have waited (always said of the
+    /// ssh pipe and TLS, which do not tell).
     pub(crate) fn write_or_wait(
         &mut self,
         data: &[u8],
         wait: Option<Duration>,
-    ) -> io::Result<usize> {
+    ) -> io::Result<(usize, bool)> {
         match self {
             Stream::Unix(s) => send_or_wait(s, data, wait),
             Stream::Tcp(s) => send_or_wait(s, data, wait),
-            Stream::Ssh(s) => s.write_or_wait(data, wait),
+            Stream::Ssh(s) => s.write_or_wait(data, wait).map(|n| (n, true)),
             #[cfg(feature = "tls")]
-            Stream::Tls(s) => s.write_or_wait(data, wait),
+            Stream::Tls(s) => s.write_or_wait(data, wait).map(|n| (n, true)),
+        }
+    }
+
+    /// Whether the stream may hold written bytes back ([`flush_wait`](Self::flush_wait) has
+    /// work to do): TLS records.
+    pub(crate) fn holds_writes(&self) -> bool {
+        match self {
+            #[cfg(feature = "tls")]
+            Stream::Tls(_) => true,
+            _ => false,
         }
     }
 
@@ -249,8 +260,8 @@ impl WriteHalf {
         wait: Option<Duration>,
     ) -> io::Result<usize> {
         match self {
-            WriteHalf::Unix(s) => send_or_wait(s, data, wait),
-            WriteHalf::Tcp(s) => send_or_wait(s, data, wait),
+            WriteHalf::Unix(s) => send_or_wait(s, data, wait).map(|(n, _)| n),
+            WriteHalf::Tcp(s) => send_or_wait(s, data, wait).map(|(n, _)| n),
             WriteHalf::Pipe(Some(p)) => pipe_write_or_wait(p, data, wait),
             WriteHalf::Pipe(None) => Err(io::ErrorKind::BrokenPipe.into()),
             #[cfg(feature = "tls")]
