@@ -623,6 +623,60 @@ mod tests {
     }
 
     #[test]
+    fn framing_names_are_found_by_length_and_longer_names_pass() {
+        // Only the lengths 10, 14 and 17 can be framing names; names of every other length,
+        // up to and past the filter's 32-bit mask, are read and ignored.
+        for len in 1..=40 {
+            let mut section = [0u8; 64];
+            section[..len].fill(b'x');
+            section[len..len + 7].copy_from_slice(b": 5\r\n\r\n");
+            let mut r = FieldReader::new();
+            let mut f = Framing::default();
+            let end = r.read(
+                &section[..len + 7],
+                10,
+                PeerError::TooManyHeaders,
+                Some(&mut f),
+            );
+            assert_eq!(end, Ok(Some(len + 7)), "{len}");
+            assert_eq!(f, Framing::default(), "{len}");
+        }
+        let mut f = Framing::default();
+        parse_fields(
+            b"cOnNeCtIoN: close\r\nCONTENT-LENGTH: 7\r\ntransfer-encodinG: chunked\r\n",
+            10,
+            PeerError::TooManyHeaders,
+            Some(&mut f),
+        )
+        .unwrap();
+        assert_eq!(
+            (f.close, f.content_length, f.transfer_encoding),
+            (true, Some(7), true)
+        );
+    }
+
+    #[test]
+    fn names_of_sections_that_are_not_utf8() {
+        // A value with obs-text makes the section invalid UTF-8: every name is still read,
+        // and `get` compares bytes.
+        let raw = b"A: \xff\xfe\r\nBb: \xc3\r\nCcc: d\r\n";
+        let h = Headers::new(raw, 3);
+        let names: [&str; 3] = ["A", "Bb", "Ccc"];
+        assert!(h.iter().map(|f| f.name).eq(names.iter().copied()));
+        assert_eq!(h.get("ccc"), Some(b"d".as_slice()));
+        assert_eq!(h.get("bB"), Some(b"\xc3".as_slice()));
+        assert_eq!(h.get("D"), None);
+        // Valid UTF-8 values (multi-byte) keep the names in step with the text.
+        let raw = "A: \u{e9}\u{e9}\r\nBb: \u{1f600}\r\nCcc: d\r\n".as_bytes();
+        let h = Headers::from_raw(raw);
+        assert!(h.iter().map(|f| f.name).eq(names.iter().copied()));
+        assert_eq!(
+            h.iter().nth(1).map(|f| f.value),
+            Some("\u{1f600}".as_bytes())
+        );
+    }
+
+    #[test]
     fn kept_bytes_that_are_not_tokens_or_values_iterate_as_before() {
         // `from_raw` does not validate again: a name with a space or a value with a control
         // byte still splits at the first ':' and the first CR.
