@@ -145,13 +145,12 @@ impl ChunkedDecoder {
             if let Some((size, line)) = plain_size_line(rest) {
                 let start = 2 + line;
                 let avail = input.len() - start;
-                if size != 0 && avail != 0 {
-                    let n = usize::try_from(size).map_or(avail, |s| s.min(avail));
+                let n = usize::try_from(size).map_or(avail, |s| s.min(avail));
+                if let (true, Some(data)) = (size != 0 && n != 0, input.get(start..start + n)) {
                     let remaining = size - n as u64;
                     if remaining != 0 {
                         self.state = State::Data { remaining };
                     }
-                    let data = input.get(start..start + n).unwrap_or(b""); // ok: n <= avail
                     return Ok((start + n, ChunkedEvent::Data(data)));
                 }
             }

@@ -288,7 +288,8 @@ impl FieldReader {
                 return line_stop(rest, name_len, count == 0).map(|end| end.map(|e| pos + e));
             };
             if name_len == 0 {
-                return Err(line_stop_error(rest, count == 0));
+                // The line starts with ':'.
+                return Err(PeerError::InvalidHeaderName);
             }
             let value = rest.get(name_len + 1..).unwrap_or(b"");
             let value_len = value_run(value);
@@ -620,6 +621,23 @@ mod tests {
             parse_fields(b"A: b\r\nA: b\r\n", 1, PeerError::TooManyHeaders, None),
             Err(PeerError::TooManyHeaders)
         );
+        assert_eq!(
+            parse_fields(b"A: b\r\nA: b\r\n", 2, PeerError::TooManyHeaders, None),
+            Ok(2)
+        );
+        for (bad, err) in [
+            (b"A: b\r\n\rX: c\r\n".as_slice(), PeerError::BareCr),
+            (b"A: b\r\nAbc\nX: c\r\n", PeerError::BareLf),
+            (b"A: b\r\n: c\r\n", PeerError::InvalidHeaderName),
+            (b"A: b\r\nA\x01: c\r\n", PeerError::InvalidHeaderName),
+        ] {
+            let mut r = FieldReader::new();
+            assert_eq!(
+                r.read(bad, 10, PeerError::TooManyHeaders, None),
+                Err(err),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
