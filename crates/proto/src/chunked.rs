@@ -47,6 +47,11 @@ pub enum ChunkedEvent<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkedDecoder {
     state: State,
+    /// The trailer section's progress (in `State::Trailers`), kept out of `State` so that the
+    /// states of the steady path stay small.
+    trailers: FieldReader,
+    /// The error of `State::Failed`, returned again by every later call.
+    error: PeerError,
     ext_bytes: usize,
     max_ext_bytes: usize,
     max_trailer_bytes: usize,
@@ -99,11 +104,11 @@ enum State {
     },
     DataCr,
     DataLf,
-    Trailers {
-        reader: FieldReader,
-    },
+    /// Reading the trailer section (`ChunkedDecoder::trailers`).
+    Trailers,
     Done,
-    Failed(Error),
+    /// Failed with `ChunkedDecoder::error`.
+    Failed,
 }
 
 impl ChunkedDecoder {
@@ -114,6 +119,8 @@ impl ChunkedDecoder {
                 value: 0,
                 digits: false,
             },
+            trailers: FieldReader::new(),
+            error: PeerError::InvalidChunkSize,
             ext_bytes: 0,
             max_ext_bytes: limits.max_chunk_ext_bytes,
             max_trailer_bytes: limits.max_trailer_bytes,
@@ -129,49 +136,39 @@ impl ChunkedDecoder {
     /// Decodes from `input` and returns how many bytes were used and what they held.
     ///
     /// Errors are [`Error::Peer`] framing violations; after one, every call returns it again.
+    #[inline]
     pub fn decode<'a>(&mut self, input: &'a [u8]) -> Result<(usize, ChunkedEvent<'a>), Error> {
-        if let Some(fast) = self.plain_chunk(input) {
-            return Ok(fast);
-        }
-        if let State::Failed(e) = self.state {
-            return Err(e);
-        }
-        match self.step(input) {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                let e = Error::Peer(e);
-                self.state = State::Failed(e);
-                Err(e)
+        // The steady state of dockerd's framing in one step: the CRLF after the last chunk's
+        // data, a plain size line (`HEXDIG+ CRLF`), and this chunk's data. Anything else goes
+        // to the byte machine in `step`, which takes over from the same state.
+        if let (State::DataCr, [b'\r', b'\n', rest @ ..]) = (self.state, input) {
+            if let Some((size, line)) = plain_size_line(rest) {
+                let start = 2 + line;
+                let avail = input.len() - start;
+                let n = usize::try_from(size).map_or(avail, |s| s.min(avail));
+                if let (true, Some(data)) = (size != 0 && n != 0, input.get(start..start + n)) {
+                    let remaining = size - n as u64;
+                    if remaining != 0 {
+                        self.state = State::Data { remaining };
+                    }
+                    return Ok((start + n, ChunkedEvent::Data(data)));
+                }
             }
         }
+        self.decode_slow(input)
     }
 
-    /// The steady state of dockerd's framing in one step: the CRLF after the last chunk's
-    /// data, a plain size line (`HEXDIG+ CRLF`), and this chunk's data. `None` when anything
-    /// else is next; the byte machine in `step` then takes over from the same state.
-    #[inline]
-    fn plain_chunk<'a>(&mut self, input: &'a [u8]) -> Option<(usize, ChunkedEvent<'a>)> {
-        let State::DataCr = self.state else {
-            return None;
-        };
-        let [b'\r', b'\n', rest @ ..] = input else {
-            return None;
-        };
-        let (size, line) = plain_size_line(rest)?;
-        let start = 2 + line;
-        let avail = input.len() - start;
-        if size == 0 || avail == 0 {
-            return None;
+    /// Everything but the steady state: the byte machine, trailers, the end, errors.
+    #[inline(never)]
+    fn decode_slow<'a>(&mut self, input: &'a [u8]) -> Result<(usize, ChunkedEvent<'a>), Error> {
+        if let State::Failed = self.state {
+            return Err(Error::Peer(self.error));
         }
-        let n = usize::try_from(size).map_or(avail, |s| s.min(avail));
-        let data = input.get(start..start + n)?;
-        let remaining = size - n as u64;
-        self.state = if remaining == 0 {
-            State::DataCr
-        } else {
-            State::Data { remaining }
-        };
-        Some((start + n, ChunkedEvent::Data(data)))
+        self.step(input).map_err(|e| {
+            self.error = e;
+            self.state = State::Failed;
+            Error::Peer(e)
+        })
     }
 
     fn count_ext(&mut self, n: usize) -> Result<(), PeerError> {
@@ -202,11 +199,11 @@ impl ChunkedDecoder {
                     };
                     return Ok((pos + n, ChunkedEvent::Data(data)));
                 }
-                State::Trailers { mut reader } => {
+                State::Trailers => {
                     // Nothing past the limit is looked at: the verdict cannot depend on splits.
                     let all = input.get(pos..).unwrap_or(b"");
                     let section = all.get(..self.max_trailer_bytes).unwrap_or(all);
-                    let end = reader.read(
+                    let end = self.trailers.read(
                         section,
                         self.max_trailers,
                         PeerError::TooManyTrailers,
@@ -216,12 +213,11 @@ impl ChunkedDecoder {
                         if section.len() >= self.max_trailer_bytes {
                             return Err(PeerError::TrailersTooLarge);
                         }
-                        self.state = State::Trailers { reader };
                         return Ok((pos, ChunkedEvent::NeedMore));
                     };
                     self.state = State::Done;
                     let fields = section.get(..end - 2).unwrap_or(b""); // ok: ends in CRLF
-                    return Ok(match reader.count() {
+                    return Ok(match self.trailers.count() {
                         0 => (pos + end, ChunkedEvent::End),
                         n => (pos + end, ChunkedEvent::Trailers(Headers::new(fields, n))),
                     });
@@ -235,9 +231,7 @@ impl ChunkedDecoder {
                     if let Some((value, used)) = plain_size_line(input.get(pos..).unwrap_or(b"")) {
                         pos += used;
                         self.state = if value == 0 {
-                            State::Trailers {
-                                reader: FieldReader::new(),
-                            }
+                            State::Trailers
                         } else {
                             State::Data { remaining: value }
                         };
@@ -253,7 +247,7 @@ impl ChunkedDecoder {
                     continue;
                 }
                 State::Done => return Ok((pos, ChunkedEvent::End)),
-                State::Failed(_) => return Ok((pos, ChunkedEvent::NeedMore)),
+                State::Failed => return Ok((pos, ChunkedEvent::NeedMore)),
                 _ => {}
             }
             let Some(&b) = input.get(pos) else {
@@ -334,9 +328,7 @@ impl ChunkedDecoder {
                 }
             }
             SizeLf { value } => match b {
-                b'\n' if value == 0 => Trailers {
-                    reader: FieldReader::new(),
-                },
+                b'\n' if value == 0 => Trailers,
                 b'\n' => Data { remaining: value },
                 _ => return Err(PeerError::BareCr),
             },
@@ -353,9 +345,7 @@ impl ChunkedDecoder {
                 _ => return Err(PeerError::BareCr),
             },
             // Handled in `step` before a byte is taken.
-            Data { .. } | Trailers { .. } | Done | Failed(_) => {
-                return Err(PeerError::InvalidChunkSize)
-            }
+            Data { .. } | Trailers | Done | Failed => return Err(PeerError::InvalidChunkSize),
         })
     }
 

@@ -1,7 +1,7 @@
 //! Field sections: finding their end as bytes arrive, validating them strictly, and reading
 //! them back zero-copy. Used for the response head and for chunked trailers.
 
-use crate::chars::{is_field_value_byte, is_ows, trim_ows};
+use crate::chars::{is_field_value_byte, is_tchar, trim_ows};
 use crate::error::PeerError;
 use crate::simd::{token_run, value_run};
 
@@ -97,14 +97,23 @@ impl<'a> Headers<'a> {
 
     /// The value of the first field with this name (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&'a [u8]> {
-        self.iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value)
+        let mut rest = self.raw;
+        while let Some((n, value, next)) = split_field(rest) {
+            if n.eq_ignore_ascii_case(name.as_bytes()) {
+                return Some(value);
+            }
+            rest = rest.get(next..).unwrap_or(b"");
+        }
+        None
     }
 
     /// The fields in order.
     pub fn iter(&self) -> HeaderIter<'a> {
-        HeaderIter { rest: self.raw }
+        HeaderIter {
+            rest: self.raw,
+            // One UTF-8 check for the whole section instead of one per name.
+            text: core::str::from_utf8(self.raw).unwrap_or(""),
+        }
     }
 }
 
@@ -120,34 +129,47 @@ impl<'a> IntoIterator for Headers<'a> {
 #[derive(Debug, Clone)]
 pub struct HeaderIter<'a> {
     rest: &'a [u8],
+    /// `rest` as text when the section is valid UTF-8 (names are then sliced from it without
+    /// checking each again); empty otherwise.
+    text: &'a str,
 }
 
 impl<'a> Iterator for HeaderIter<'a> {
     type Item = Header<'a>;
 
     fn next(&mut self) -> Option<Header<'a>> {
-        // The section was validated when it was parsed: every line is `token ":" value CRLF`,
-        // names are short and values hold no CR.
-        // Names hold no ':' and values no CR, so the two runs end exactly there; bytes kept
-        // from elsewhere (`from_raw`) fall back to searching for the delimiters.
-        let rest = self.rest;
-        let colon = match token_run(rest) {
-            n if rest.get(n) == Some(&b':') => n,
-            _ => rest.iter().position(|&b| b == b':')?,
+        let (name, value, next) = split_field(self.rest)?;
+        self.rest = self.rest.get(next..).unwrap_or(b"");
+        let name = match self.text.get(..name.len()) {
+            Some(text) if !self.text.is_empty() => {
+                self.text = self.text.get(next..).unwrap_or("");
+                text
+            }
+            _ => core::str::from_utf8(name).unwrap_or(""),
         };
-        let name = rest.get(..colon)?;
-        let after = rest.get(colon + 1..)?;
-        let cr = match value_run(after) {
-            n if after.get(n) == Some(&b'\r') => n,
-            _ => memchr::memchr(b'\r', after)?,
-        };
-        let value = trim_ows(after.get(..cr)?);
-        self.rest = after.get(cr + 2..).unwrap_or(b"");
-        Some(Header {
-            name: core::str::from_utf8(name).unwrap_or(""),
-            value,
-        })
+        Some(Header { name, value })
     }
+}
+
+/// The first field line of `rest`: its name, its value without OWS, and where the next line
+/// starts.
+#[inline]
+fn split_field(rest: &[u8]) -> Option<(&[u8], &[u8], usize)> {
+    // The section was validated when it was parsed: every line is `token ":" value CRLF`.
+    // Names hold no ':' and values no CR, so the two runs end exactly there; bytes kept from
+    // elsewhere (`from_raw`) fall back to searching for the delimiters.
+    let colon = match token_run(rest) {
+        n if rest.get(n) == Some(&b':') => n,
+        _ => rest.iter().position(|&b| b == b':')?,
+    };
+    let name = rest.get(..colon)?;
+    let after = rest.get(colon + 1..)?;
+    let cr = match value_run(after) {
+        n if after.get(n) == Some(&b'\r') => n,
+        _ => memchr::memchr(b'\r', after)?,
+    };
+    let value = trim_ows(after.get(..cr)?);
+    Some((name, value, colon + cr + 3))
 }
 
 /// A response head (status line and header fields), borrowed from the caller's input.
@@ -227,20 +249,6 @@ pub(crate) struct FieldReader {
     count: usize,
 }
 
-/// The outcome of reading one line.
-enum Line {
-    /// The empty line ending the section; the section is this long.
-    End(usize),
-    /// A field line: name end, value start and end (OWS trimmed), line end (after CRLF).
-    Field {
-        name_end: usize,
-        value: (usize, usize),
-        next: usize,
-    },
-    /// The line is not complete yet.
-    Partial,
-}
-
 impl FieldReader {
     pub(crate) const fn new() -> Self {
         FieldReader {
@@ -257,6 +265,9 @@ impl FieldReader {
     /// Reads on in `section`. Returns `Ok(Some(end))` with the section's length including the
     /// empty line once it is complete, `Ok(None)` when more bytes are needed. `framing`, when
     /// given, collects Content-Length, Transfer-Encoding and Connection.
+    ///
+    /// One loop over the lines with the offsets in locals, stored back once: per line a
+    /// name scan, a value scan and the checks of the bytes that stopped them.
     pub(crate) fn read(
         &mut self,
         section: &[u8],
@@ -264,76 +275,73 @@ impl FieldReader {
         too_many: PeerError,
         mut framing: Option<&mut Framing>,
     ) -> Result<Option<usize>, PeerError> {
+        let mut pos = self.parsed;
+        let mut count = self.count;
         loop {
-            let start = self.parsed;
-            match read_line(section, start, self.count == 0)? {
-                Line::Partial => return Ok(None),
-                Line::End(end) => return Ok(Some(end)),
-                Line::Field {
-                    name_end,
-                    value,
-                    next,
-                } => {
-                    self.count += 1;
-                    if self.count > max_fields {
-                        return Err(too_many);
-                    }
-                    if let Some(f) = framing.as_deref_mut() {
-                        let name = section.get(start..name_end).unwrap_or(b"");
-                        let value = section.get(value.0..value.1).unwrap_or(b"");
-                        f.add(name, value)?;
-                    }
-                    self.parsed = next;
+            let rest = section.get(pos..).unwrap_or(b"");
+            // Name: one or more tchar, then ':' at once. The common case is checked first;
+            // `line_stop` sorts out the empty line, the end of the input and the errors.
+            let name_len = token_run(rest);
+            let (Some(name), Some(b':')) = (rest.get(..name_len), rest.get(name_len)) else {
+                self.parsed = pos;
+                self.count = count;
+                return line_stop(rest, name_len, count == 0).map(|end| end.map(|e| pos + e));
+            };
+            if name_len == 0 {
+                // The line starts with ':'.
+                return Err(PeerError::InvalidHeaderName);
+            }
+            let value = rest.get(name_len + 1..).unwrap_or(b"");
+            let value_len = value_run(value);
+            match (value.get(value_len), value.get(value_len + 1)) {
+                (Some(b'\r'), Some(b'\n')) => {}
+                (None, _) | (Some(b'\r'), None) => {
+                    self.parsed = pos;
+                    self.count = count;
+                    return Ok(None);
+                }
+                (Some(b'\r'), Some(_)) => return Err(PeerError::BareCr),
+                (Some(b'\n'), _) => return Err(PeerError::BareLf),
+                _ => return Err(PeerError::InvalidHeaderValue),
+            }
+            count += 1;
+            if count > max_fields {
+                return Err(too_many);
+            }
+            if let Some(f) = framing.as_deref_mut() {
+                if Framing::may_matter(name) {
+                    f.add(name, trim_ows(value.get(..value_len).unwrap_or(b"")))?;
                 }
             }
+            pos += name_len + value_len + 3;
         }
     }
 }
 
-/// Reads the line of `buf` starting at `pos`.
-fn read_line(buf: &[u8], pos: usize, first: bool) -> Result<Line, PeerError> {
-    let rest = buf.get(pos..).unwrap_or(b"");
-    // Name: one or more tchar, then ':' at once. The common case is checked first; the rest
-    // sorts out the empty line, the end of the input and the errors.
-    let name_len = token_run(rest);
-    if name_len == 0 || rest.get(name_len) != Some(&b':') {
-        return match rest {
-            [] | [b'\r'] => Ok(Line::Partial),
-            [b'\r', b'\n', ..] => Ok(Line::End(pos + 2)),
-            [b'\r', ..] => Err(PeerError::BareCr),
-            [b'\n', ..] => Err(PeerError::BareLf),
-            [b' ' | b'\t', ..] if first => Err(PeerError::InvalidHeaderName),
-            [b' ' | b'\t', ..] => Err(PeerError::ObsFold),
-            _ if name_len == rest.len() => Ok(Line::Partial),
-            _ if rest.get(name_len) == Some(&b'\n') => Err(PeerError::BareLf),
-            _ => Err(PeerError::InvalidHeaderName),
-        };
-    }
-    let value_start = name_len + 1;
-    let value = rest.get(value_start..).unwrap_or(b"");
-    let value_len = value_run(value);
-    let value_end = value_start + value_len;
-    match (rest.get(value_end), rest.get(value_end + 1)) {
-        (None, _) | (Some(b'\r'), None) => Ok(Line::Partial),
-        (Some(b'\r'), Some(b'\n')) => {
-            let (a, b) = trim_ows_range(value.get(..value_len).unwrap_or(b""));
-            Ok(Line::Field {
-                name_end: pos + name_len,
-                value: (pos + value_start + a, pos + value_start + b),
-                next: pos + value_end + 2,
-            })
-        }
-        (Some(b'\r'), Some(_)) => Err(PeerError::BareCr),
-        (Some(b'\n'), _) => Err(PeerError::BareLf),
-        _ => Err(PeerError::InvalidHeaderValue),
+/// A line that is not `name ":"` at once (`name_len` tchar bytes, then no colon): the empty
+/// line (`Some` with its length), the end of the input (`None`), or the error.
+#[cold]
+fn line_stop(rest: &[u8], name_len: usize, first: bool) -> Result<Option<usize>, PeerError> {
+    match rest {
+        [] | [b'\r'] => Ok(None),
+        [b'\r', b'\n', ..] => Ok(Some(2)),
+        _ if name_len != 0 && name_len == rest.len() => Ok(None),
+        _ => Err(line_stop_error(rest, first)),
     }
 }
 
-/// The range of `s` without leading and trailing OWS.
-fn trim_ows_range(s: &[u8]) -> (usize, usize) {
-    let start = s.iter().position(|&b| !is_ows(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| !is_ows(b)).map_or(start, |i| i + 1);
-    (start, end)
+/// The error for a line that does not start with `token ":"`.
+#[cold]
+fn line_stop_error(rest: &[u8], first: bool) -> PeerError {
+    let name_len = rest.iter().take_while(|&&b| is_tchar(b)).count();
+    match rest {
+        [b'\r', ..] => PeerError::BareCr,
+        [b'\n', ..] => PeerError::BareLf,
+        [b' ' | b'\t', ..] if first => PeerError::InvalidHeaderName,
+        [b' ' | b'\t', ..] => PeerError::ObsFold,
+        _ if rest.get(name_len) == Some(&b'\n') => PeerError::BareLf,
+        _ => PeerError::InvalidHeaderName,
+    }
 }
 
 impl Framing {
@@ -344,6 +352,14 @@ impl Framing {
             close: false,
             keep_alive: false,
         }
+    }
+
+    /// Whether a field with this name can be a framing header: only names of the lengths of
+    /// `Connection` (10), `Content-Length` (14) and `Transfer-Encoding` (17) go on to `add`.
+    #[inline(always)]
+    fn may_matter(name: &[u8]) -> bool {
+        const LENGTHS: u32 = 1 << 10 | 1 << 14 | 1 << 17;
+        name.len() < 32 && LENGTHS & (1 << name.len()) != 0
     }
 
     fn add(&mut self, name: &[u8], value: &[u8]) -> Result<(), PeerError> {
@@ -604,6 +620,77 @@ mod tests {
         assert_eq!(
             parse_fields(b"A: b\r\nA: b\r\n", 1, PeerError::TooManyHeaders, None),
             Err(PeerError::TooManyHeaders)
+        );
+        assert_eq!(
+            parse_fields(b"A: b\r\nA: b\r\n", 2, PeerError::TooManyHeaders, None),
+            Ok(2)
+        );
+        for (bad, err) in [
+            (b"A: b\r\n\rX: c\r\n".as_slice(), PeerError::BareCr),
+            (b"A: b\r\nAbc\nX: c\r\n", PeerError::BareLf),
+            (b"A: b\r\n: c\r\n", PeerError::InvalidHeaderName),
+            (b"A: b\r\nA\x01: c\r\n", PeerError::InvalidHeaderName),
+        ] {
+            let mut r = FieldReader::new();
+            assert_eq!(
+                r.read(bad, 10, PeerError::TooManyHeaders, None),
+                Err(err),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn framing_names_are_found_by_length_and_longer_names_pass() {
+        // Only the lengths 10, 14 and 17 can be framing names; names of every other length,
+        // up to and past the filter's 32-bit mask, are read and ignored.
+        for len in 1..=40 {
+            let mut section = [0u8; 64];
+            section[..len].fill(b'x');
+            section[len..len + 7].copy_from_slice(b": 5\r\n\r\n");
+            let mut r = FieldReader::new();
+            let mut f = Framing::default();
+            let end = r.read(
+                &section[..len + 7],
+                10,
+                PeerError::TooManyHeaders,
+                Some(&mut f),
+            );
+            assert_eq!(end, Ok(Some(len + 7)), "{len}");
+            assert_eq!(f, Framing::default(), "{len}");
+        }
+        let mut f = Framing::default();
+        parse_fields(
+            b"cOnNeCtIoN: close\r\nCONTENT-LENGTH: 7\r\ntransfer-encodinG: chunked\r\n",
+            10,
+            PeerError::TooManyHeaders,
+            Some(&mut f),
+        )
+        .unwrap();
+        assert_eq!(
+            (f.close, f.content_length, f.transfer_encoding),
+            (true, Some(7), true)
+        );
+    }
+
+    #[test]
+    fn names_of_sections_that_are_not_utf8() {
+        // A value with obs-text makes the section invalid UTF-8: every name is still read,
+        // and `get` compares bytes.
+        let raw = b"A: \xff\xfe\r\nBb: \xc3\r\nCcc: d\r\n";
+        let h = Headers::new(raw, 3);
+        let names: [&str; 3] = ["A", "Bb", "Ccc"];
+        assert!(h.iter().map(|f| f.name).eq(names.iter().copied()));
+        assert_eq!(h.get("ccc"), Some(b"d".as_slice()));
+        assert_eq!(h.get("bB"), Some(b"\xc3".as_slice()));
+        assert_eq!(h.get("D"), None);
+        // Valid UTF-8 values (multi-byte) keep the names in step with the text.
+        let raw = "A: \u{e9}\u{e9}\r\nBb: \u{1f600}\r\nCcc: d\r\n".as_bytes();
+        let h = Headers::from_raw(raw);
+        assert!(h.iter().map(|f| f.name).eq(names.iter().copied()));
+        assert_eq!(
+            h.iter().nth(1).map(|f| f.value),
+            Some("\u{1f600}".as_bytes())
         );
     }
 
