@@ -2,7 +2,7 @@
 # benches/footprint.sh — the footprint of small tools built on docksock, beside the same tools
 # on bollard 0.21.1, as a markdown table (the one in README.md's "Footprint"). Each tool is a
 # program of benches/bollard/ (its own workspace, cargo's default release profile):
-#   - packages compiled and cold compile CPU time (user + sys, `/usr/bin/time`) of a clean
+#   - packages built (`cargo tree`, the tool included) and cold compile CPU time (user + sys, `/usr/bin/time`) of a clean
 #     `cargo build --release -p TOOL` in a new target directory (crates.io sources fetched
 #     first: downloads are not counted);
 #   - the stripped binary's size;
@@ -30,11 +30,14 @@ for tool in list-docksock list-bollard; do
     rm -rf "$work/target"
     /usr/bin/time -f '%U %S' -o "$work/time" \
         cargo build --release --locked -p "$tool" --target-dir "$work/target" 2>"$work/log"
-    crates[$tool]=$(grep -c '^ *Compiling ' "$work/log")
+    crates[$tool]=$(cargo tree --locked -p "$tool" -e normal,build --prefix none | awk '{print $1, $2}' | sort -u | wc -l)
     read -r u s <"$work/time"
     cpu[$tool]=$(calc "$u + $s")
 done
-cargo build --release --locked -q -p list-docksock -p list-bollard -p load-docksock -p load-bollard
+# One package a build: built together, bollard's tools would share each other's tokio features.
+for tool in list-docksock list-bollard load-docksock load-bollard; do
+    cargo build --release --locked -q -p "$tool"
+done
 bin=target/release
 ulimit -n 2048
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) (2 vCPUs), dockerd $(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?')"
@@ -42,7 +45,7 @@ echo
 echo "| tool | | docksock | bollard 0.21.1 |"
 echo "|---|---|---|---|"
 if [ "$builds" != 0 ]; then
-    echo "| list containers (\`GET /containers/json\`, print the names) | packages compiled | ${crates[list-docksock]} | ${crates[list-bollard]} |"
+    echo "| list containers (\`GET /containers/json\`, print the names) | packages built | ${crates[list-docksock]} | ${crates[list-bollard]} |"
     echo "| | cold compile, CPU s | ${cpu[list-docksock]} | ${cpu[list-bollard]} |"
 fi
 echo "| | stripped binary | $(stripped $bin/list-docksock) B | $(stripped $bin/list-bollard) B |"

@@ -3,56 +3,64 @@
 
     abrun.py [--runs N] [--prepare CMD] [--requests R] NAME=CMD NAME=CMD ...
 
-Each run is `/usr/bin/time` of the command through /bin/sh, stdout to /dev/null, after
+Each run is the command through /bin/sh, stdout to /dev/null, after
 `--prepare` (not timed) when given. Per command it prints the medians of: wall seconds, CPU
 seconds (user + system, the process and the children it waited for), peak RSS (the program's
 own `peak_rss=N KiB` or `rss_total=N KiB` line on stderr when it prints one, else
-/usr/bin/time's maximum RSS), context switches (voluntary + involuntary, from /usr/bin/time);
+/usr/bin/time's maximum RSS), context switches (voluntary + involuntary); the CPU time and
+switches come from the rusage `wait4` returns (/usr/bin/time's own, which holds the command's;
+microseconds where /usr/bin/time prints hundredths);
 with `--requests R` the CPU microseconds per request and the whole process's rate; the rate
 (`rate=N req/s`) and byte count (`bytes=N`) a program prints on stderr. The table is
 markdown; the last columns give each median over the first command's. The load average before
 the first and after the last run is printed too.
 """
+import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
-
-FMT = "%e %U %S %M %w %c"
+import time
 
 
 def fmt(v):
-    return f"{v:,.0f}" if v >= 100 else f"{v:.3f}"
+    return f"{v:,.0f}" if v >= 100 else f"{v:.4g}"
 
 
 def once(cmd, prepare):
     if prepare:
         subprocess.run(prepare, shell=True, check=True, stdout=subprocess.DEVNULL)
-    with tempfile.NamedTemporaryFile("r") as out:
-        done = subprocess.run(
-            ["/usr/bin/time", "-f", FMT, "-o", out.name, "sh", "-c", cmd],
+    with tempfile.TemporaryFile("w+") as err, tempfile.NamedTemporaryFile("r") as rss:
+        started = time.perf_counter()
+        # The peak RSS through /usr/bin/time: a child forked from this (large) Python process
+        # would report Python's own RSS as its maximum.
+        child = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, "sh", "-c", cmd],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=err,
         )
-        if done.returncode != 0:
-            sys.exit(f"{cmd!r} exited {done.returncode}: {done.stderr.strip()[-2000:]}")
-        fields = out.read().split()[-6:]
-    wall, user, sys_, maxrss, vol, invol = (float(x) for x in fields)
+        _, status, ru = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read()
+        maxrss_kib = int(rss.read().split()[-1])
+    if child.returncode != 0:
+        sys.exit(f"{cmd!r} exited {child.returncode}: {stderr.strip()[-2000:]}")
     m = {
         "wall s": wall,
-        "CPU s (user+sys)": user + sys_,
-        "peak RSS MiB": maxrss / 1024,
-        "context switches": vol + invol,
+        "CPU s (user+sys)": ru.ru_utime + ru.ru_stime,
+        "peak RSS MiB": maxrss_kib / 1024,
+        "context switches": ru.ru_nvcsw + ru.ru_nivcsw,
     }
-    own = re.findall(r"(?:peak_rss|rss_total)=(\d+) KiB", done.stderr)
+    own = re.findall(r"(?:peak_rss|rss_total)=(\d+) KiB", stderr)
     if own:
         m["peak RSS MiB"] = max(int(x) for x in own) / 1024
-    count = re.findall(r"bytes=(\d+)", done.stderr)
+    count = re.findall(r"bytes=(\d+)", stderr)
     if count:
         m["bytes read (program's own count)"] = float(count[-1])
-    rate = re.findall(r"rate=(\d+(?:\.\d+)?) req/s", done.stderr)
+    rate = re.findall(r"rate=(\d+(?:\.\d+)?) req/s", stderr)
     if rate:
         m["req/s (program's own)"] = float(rate[-1])
     return m

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 runs=${1:-5} conns=${2:-1000} reqs=${3:-20000}
 : "${DOCKER_HOST:?set DOCKER_HOST (sock=\$(scripts/engine docker-28.5); export DOCKER_HOST=unix://\$sock)}"
-cargo build --release --locked -q -p load-docksock -p load-bollard
+cargo build --release --locked -q -p load-docksock
+cargo build --release --locked -q -p load-bollard
 ulimit -n $((conns + 256))
 bin=target/release
 python3 abrun.py --runs "$runs" --requests "$reqs" \

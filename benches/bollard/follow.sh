@@ -39,7 +39,8 @@ if [ "${1:-}" = --once ]; then
     exit 0
 fi
 
-cargo build --release --locked -q -p load-docksock -p load-bollard
+cargo build --release --locked -q -p load-docksock
+cargo build --release --locked -q -p load-bollard
 gate=$(mktemp -d)
 trap 'rm -rf "$gate"' EXIT
 names=()

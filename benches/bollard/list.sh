@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # benches/bollard/list.sh [RUNS] — the list tool (GET /containers/json, print the names) with
 # docksock's blocking client against bollard 0.21.1 on a current-thread tokio runtime:
-#   1. packages compiled and cold compile time: a clean `cargo build --release -p TOOL` of each
+#   1. packages built (`cargo tree`, the tool included) and cold compile time: a clean `cargo build --release -p TOOL` of each
 #      in its own new target directory (`/usr/bin/time`: wall, user + system CPU), alternately;
 #      crates.io sources are fetched first, so downloads are not counted;
 #   2. the stripped binary's size;
@@ -23,7 +23,7 @@ for i in $(seq 1 "$builds"); do
         rm -rf "$work/target"
         /usr/bin/time -f '%e %U %S' -o "$work/time" \
             cargo build --release --locked -p "$tool" --target-dir "$work/target" 2>"$work/log"
-        crates[$tool]=$(grep -c '^ *Compiling ' "$work/log")
+        crates[$tool]=$(cargo tree --locked -p "$tool" -e normal,build --prefix none | awk '{print $1, $2}' | sort -u | wc -l)
         read -r w u s <"$work/time"
         wall[$tool]="${wall[$tool]:-} $w"
         cpu[$tool]="${cpu[$tool]:-} $(calc "$u + $s")"
@@ -40,7 +40,7 @@ wd=$(median <<<"${wall[$d]}") wb=$(median <<<"${wall[$b]}")
 echo
 echo "| list tool, $builds clean build(s) each (median) | docksock | bollard 0.21.1 | bollard / docksock |"
 echo "|---|---|---|---|"
-printf '| packages compiled (the tool included) | %s | %s | %.1f× |\n' "${crates[$d]}" "${crates[$b]}" "$(calc "${crates[$b]} / ${crates[$d]}")"
+printf '| packages built (the tool included) | %s | %s | %.1f× |\n' "${crates[$d]}" "${crates[$b]}" "$(calc "${crates[$b]} / ${crates[$d]}")"
 printf '| cold compile, CPU s (user + sys) | %.1f | %.1f | %.1f× |\n' "$md" "$mb" "$(calc "$mb / $md")"
 printf '| cold compile, wall s | %.1f | %.1f | %.1f× |\n' "$wd" "$wb" "$(calc "$wb / $wd")"
 printf '| stripped binary, bytes | %s | %s | %.2f× |\n' "${size[$d]}" "${size[$b]}" "$(calc "${size[$b]} / ${size[$d]}")"

@@ -14,7 +14,8 @@ long=${LONG_MIB:-256} short=${SHORT_MIB:-100}
 docker=${DOCKER_CLI:-/usr/bin/docker}
 image=${IMAGE:-docksock-test/busybox:latest}
 : "${DOCKER_HOST:?set DOCKER_HOST (sock=\$(scripts/engine docker-28.5); export DOCKER_HOST=unix://\$sock)}"
-cargo build --release --locked -q -p load-docksock -p load-bollard
+cargo build --release --locked -q -p load-docksock
+cargo build --release --locked -q -p load-bollard
 bin=target/release
 
 # make NAME LINES SCRIPT: a stopped container whose log is LINES lines written by SCRIPT.

@@ -15,8 +15,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if names.is_empty() {
         return Err("usage: follow NAME...".into());
     }
-    let host = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
-    let socket = host.strip_prefix("unix://").ok_or("DOCKER_HOST must be unix://PATH")?;
+    let host =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let socket = host
+        .strip_prefix("unix://")
+        .ok_or("DOCKER_HOST must be unix://PATH")?;
     let mut driver = Driver::new()?;
     let opts = LogsOptions {
         follow: true,
