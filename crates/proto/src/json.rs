@@ -62,7 +62,7 @@
 
 use core::ops::Range;
 
-use crate::{Error, PeerError};
+use crate::{simd, Error, PeerError};
 
 /// The default cap on one message: 1 MiB (a `docker stats` sample is about 2 KB, a build
 /// progress line rarely more than a few KB).
@@ -99,125 +99,55 @@ pub struct Scan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JsonSplitter {
     max_message: usize,
-    /// Bit `i` set: nesting level `i + 1` is an object; clear: an array.
-    stack: u64,
-    /// Open brackets; 0 between messages.
-    depth: u8,
-    in_string: bool,
-    escape: bool,
+    nest: Nesting,
     /// Bytes of the current message seen so far.
     len: usize,
     failed: Option<PeerError>,
 }
 
-impl Default for JsonSplitter {
-    /// A splitter with the [`DEFAULT_MAX_MESSAGE`] cap.
-    fn default() -> Self {
-        JsonSplitter::new(DEFAULT_MAX_MESSAGE)
-    }
+/// What a scan carries from one byte of a message to the next: the bracket stack and the
+/// string state. Shared by the reference scan below and the block scans of `simd.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Nesting {
+    /// Bit `i` set: nesting level `i + 1` is an object; clear: an array.
+    stack: u64,
+    /// Open brackets; 0 between messages.
+    pub(crate) depth: u8,
+    /// Inside a string.
+    pub(crate) in_string: bool,
+    /// Inside a string, right after an unescaped backslash: the next byte is escaped.
+    pub(crate) escape: bool,
 }
 
-impl JsonSplitter {
-    /// A splitter at the start of a stream, accepting messages of at most `max_message` bytes.
-    pub const fn new(max_message: usize) -> Self {
-        JsonSplitter {
-            max_message,
+impl Nesting {
+    /// Between messages.
+    pub(crate) const fn new() -> Self {
+        Nesting {
             stack: 0,
             depth: 0,
             in_string: false,
             escape: false,
-            len: 0,
-            failed: None,
         }
     }
 
-    /// The cap on one message, in bytes.
-    pub const fn max_message(&self) -> usize {
-        self.max_message
-    }
-
-    /// True when the splitter is inside a message (a `finish` now would fail).
-    pub const fn in_message(&self) -> bool {
-        self.depth > 0
-    }
-
-    /// Scans `input` up to the end of the next message, or to its end. At most one message
-    /// completes per call: call again with `&input[scan.consumed..]`.
-    ///
-    /// The result is the same however the stream is split into inputs.
-    ///
-    /// # Errors
-    ///
-    /// [`PeerError::InvalidJson`], [`PeerError::JsonTooDeep`] or
-    /// [`PeerError::JsonMessageTooLarge`], see the [module docs](self). The splitter is then
-    /// poisoned.
-    pub fn scan(&mut self, input: &[u8]) -> Result<Scan, Error> {
-        if let Some(e) = self.failed {
-            return Err(Error::Peer(e));
-        }
-        match self.scan_inner(input) {
-            Ok(s) => Ok(s),
-            Err(e) => {
-                self.failed = Some(e);
-                Err(Error::Peer(e))
-            }
-        }
-    }
-
-    /// The stream ended (EOF).
-    ///
-    /// # Errors
-    ///
-    /// [`PeerError::TruncatedJson`] when the stream stopped inside a message (this poisons the
-    /// splitter), or the error the splitter is poisoned with.
-    pub fn finish(&mut self) -> Result<(), Error> {
-        if let Some(e) = self.failed {
-            return Err(Error::Peer(e));
-        }
-        if self.depth > 0 {
-            let e = PeerError::TruncatedJson;
-            self.failed = Some(e);
-            return Err(Error::Peer(e));
-        }
-        Ok(())
-    }
-
-    fn scan_inner(&mut self, input: &[u8]) -> Result<Scan, PeerError> {
-        let continued = self.depth > 0;
+    /// The reference scan (safe, byte by byte, `memchr2` over the plain bytes of a string):
+    /// reads `s`, which continues a message (or starts with its opening bracket), up to the
+    /// bracket that closes the message, and returns the length up to and including it; `None`
+    /// when `s` ends inside the message. Every vector path must give the same answer and leave
+    /// the same state.
+    pub(crate) fn scan(&mut self, s: &[u8]) -> Result<Option<usize>, PeerError> {
         let mut pos = 0;
-        // Between messages: skip whitespace and record separators, then a message must open.
-        if !continued {
-            loop {
-                match input.get(pos) {
-                    None => {
-                        return Ok(Scan {
-                            consumed: input.len(),
-                            message: None,
-                            continued: false,
-                            partial: None,
-                        })
-                    }
-                    Some(b' ' | b'\t' | b'\r' | b'\n' | &RS) => pos += 1,
-                    Some(b'{' | b'[') => break,
-                    Some(_) => return Err(PeerError::InvalidJson),
-                }
-            }
-            self.len = 0;
-        }
-        let start = pos;
-        while pos < input.len() {
-            let rest = input.get(pos..).unwrap_or(&[]);
+        while pos < s.len() {
+            let rest = s.get(pos..).unwrap_or(&[]);
             if self.in_string && !self.escape {
                 // Fast path: skip the plain bytes of a string.
                 let skip = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
                 if skip > 0 {
-                    self.grow(skip)?;
                     pos += skip;
                     continue;
                 }
             }
             let Some(&b) = rest.first() else { break };
-            self.grow(1)?;
             pos += 1;
             if self.in_string {
                 if self.escape {
@@ -229,38 +159,27 @@ impl JsonSplitter {
                 }
                 continue;
             }
-            match b {
-                b'"' => self.in_string = true,
-                b'{' => self.push(true)?,
-                b'[' => self.push(false)?,
-                b'}' => self.pop(true)?,
-                b']' => self.pop(false)?,
-                _ => {}
-            }
-            if self.depth == 0 {
-                return Ok(Scan {
-                    consumed: pos,
-                    message: Some(start..pos),
-                    continued,
-                    partial: None,
-                });
+            if b == b'"' {
+                self.in_string = true;
+            } else if self.bracket(b)? {
+                return Ok(Some(pos));
             }
         }
-        Ok(Scan {
-            consumed: input.len(),
-            message: None,
-            continued: false,
-            partial: (start < input.len()).then_some(start..input.len()),
-        })
+        Ok(None)
     }
 
-    /// Counts `n` more bytes of the current message against the cap.
-    fn grow(&mut self, n: usize) -> Result<(), PeerError> {
-        self.len = self.len.saturating_add(n);
-        if self.len > self.max_message {
-            return Err(PeerError::JsonMessageTooLarge);
+    /// One byte outside strings: a bracket is pushed or popped (anything else is ignored).
+    /// True when it closed the message.
+    #[inline]
+    pub(crate) fn bracket(&mut self, b: u8) -> Result<bool, PeerError> {
+        match b {
+            b'{' => self.push(true)?,
+            b'[' => self.push(false)?,
+            b'}' => self.pop(true)?,
+            b']' => self.pop(false)?,
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(self.depth == 0)
     }
 
     fn push(&mut self, object: bool) -> Result<(), PeerError> {
@@ -289,6 +208,143 @@ impl JsonSplitter {
         }
         self.depth = top;
         Ok(())
+    }
+}
+
+impl Default for JsonSplitter {
+    /// A splitter with the [`DEFAULT_MAX_MESSAGE`] cap.
+    fn default() -> Self {
+        JsonSplitter::new(DEFAULT_MAX_MESSAGE)
+    }
+}
+
+impl JsonSplitter {
+    /// A splitter at the start of a stream, accepting messages of at most `max_message` bytes.
+    pub const fn new(max_message: usize) -> Self {
+        JsonSplitter {
+            max_message,
+            nest: Nesting::new(),
+            len: 0,
+            failed: None,
+        }
+    }
+
+    /// The cap on one message, in bytes.
+    pub const fn max_message(&self) -> usize {
+        self.max_message
+    }
+
+    /// True when the splitter is inside a message (a `finish` now would fail).
+    pub const fn in_message(&self) -> bool {
+        self.nest.depth > 0
+    }
+
+    /// Scans `input` up to the end of the next message, or to its end. At most one message
+    /// completes per call: call again with `&input[scan.consumed..]`.
+    ///
+    /// The result is the same however the stream is split into inputs.
+    ///
+    /// # Errors
+    ///
+    /// [`PeerError::InvalidJson`], [`PeerError::JsonTooDeep`] or
+    /// [`PeerError::JsonMessageTooLarge`], see the [module docs](self). The splitter is then
+    /// poisoned.
+    pub fn scan(&mut self, input: &[u8]) -> Result<Scan, Error> {
+        self.scan_with(input, simd::json_scan)
+    }
+
+    /// `scan` with the message scan `f` (the chosen path, or a given one in tests).
+    #[inline(always)]
+    fn scan_with(
+        &mut self,
+        input: &[u8],
+        f: impl FnOnce(&mut Nesting, &[u8]) -> Result<Option<usize>, PeerError>,
+    ) -> Result<Scan, Error> {
+        if let Some(e) = self.failed {
+            return Err(Error::Peer(e));
+        }
+        match self.scan_inner(input, f) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                self.failed = Some(e);
+                Err(Error::Peer(e))
+            }
+        }
+    }
+
+    /// The stream ended (EOF).
+    ///
+    /// # Errors
+    ///
+    /// [`PeerError::TruncatedJson`] when the stream stopped inside a message (this poisons the
+    /// splitter), or the error the splitter is poisoned with.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        if let Some(e) = self.failed {
+            return Err(Error::Peer(e));
+        }
+        if self.nest.depth > 0 {
+            let e = PeerError::TruncatedJson;
+            self.failed = Some(e);
+            return Err(Error::Peer(e));
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn scan_inner(
+        &mut self,
+        input: &[u8],
+        f: impl FnOnce(&mut Nesting, &[u8]) -> Result<Option<usize>, PeerError>,
+    ) -> Result<Scan, PeerError> {
+        let continued = self.nest.depth > 0;
+        let mut pos = 0;
+        // Between messages: skip whitespace and record separators, then a message must open.
+        if !continued {
+            loop {
+                match input.get(pos) {
+                    None => {
+                        return Ok(Scan {
+                            consumed: input.len(),
+                            message: None,
+                            continued: false,
+                            partial: None,
+                        })
+                    }
+                    Some(b' ' | b'\t' | b'\r' | b'\n' | &RS) => pos += 1,
+                    Some(b'{' | b'[') => break,
+                    Some(_) => return Err(PeerError::InvalidJson),
+                }
+            }
+            self.len = 0;
+        }
+        let start = pos;
+        // The cap: the message may take `room` more bytes. Whatever the scan finds in them
+        // (an end, a mismatched closer, too deep a nesting) comes first; a byte beyond them
+        // inside the same message is the error.
+        let room = self.max_message.saturating_sub(self.len);
+        let limit = input.len().min(start.saturating_add(room));
+        let region = input.get(start..limit).unwrap_or(&[]);
+        if let Some(n) = f(&mut self.nest, region)? {
+            // `n <= region.len() <= room`, so neither sum overflows.
+            self.len += n;
+            let end = start + n;
+            return Ok(Scan {
+                consumed: end,
+                message: Some(start..end),
+                continued,
+                partial: None,
+            });
+        }
+        self.len += region.len();
+        if limit < input.len() {
+            return Err(PeerError::JsonMessageTooLarge);
+        }
+        Ok(Scan {
+            consumed: input.len(),
+            message: None,
+            continued: false,
+            partial: (start < input.len()).then_some(start..input.len()),
+        })
     }
 }
 
