@@ -170,7 +170,7 @@ impl Nesting {
 
     /// One byte outside strings: a bracket is pushed or popped (anything else is ignored).
     /// True when it closed the message.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bracket(&mut self, b: u8) -> Result<bool, PeerError> {
         match b {
             b'{' => self.push(true)?,
@@ -182,6 +182,7 @@ impl Nesting {
         Ok(self.depth == 0)
     }
 
+    #[inline(always)]
     fn push(&mut self, object: bool) -> Result<(), PeerError> {
         if self.depth >= MAX_DEPTH {
             return Err(PeerError::JsonTooDeep);
@@ -197,6 +198,7 @@ impl Nesting {
         Ok(())
     }
 
+    #[inline(always)]
     fn pop(&mut self, object: bool) -> Result<(), PeerError> {
         // Only called inside a message, so `depth >= 1`; a stray closer is rejected before.
         let Some(top) = self.depth.checked_sub(1) else {
@@ -430,7 +432,97 @@ impl<'b> JsonStream<'b> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
+    use std::vec::Vec;
+
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::simd::{self, Path};
+
+    /// Every `scan` result (and `finish`) of a splitter with cap `cap` fed `input` cut at
+    /// `cuts`, scanning messages on `path`.
+    fn outcomes(path: Path, input: &[u8], cap: usize, cuts: &[usize]) -> Vec<Result<Scan, Error>> {
+        let mut s = JsonSplitter::new(cap);
+        let mut out = Vec::new();
+        let mut from = 0;
+        for &to in cuts.iter().chain(core::iter::once(&input.len())) {
+            let to = to.clamp(from, input.len());
+            let mut piece = &input[from..to];
+            from = to;
+            loop {
+                let r = s.scan_with(piece, |n, b| simd::json_scan_on(path, n, b).unwrap());
+                out.push(r.clone());
+                match r {
+                    Ok(scan) if scan.consumed < piece.len() => piece = &piece[scan.consumed..],
+                    Ok(_) => break,
+                    Err(_) => return out,
+                }
+            }
+        }
+        out.push(s.finish().map(|()| Scan {
+            consumed: 0,
+            message: None,
+            continued: false,
+            partial: None,
+        }));
+        out
+    }
+
+    const TOKENS: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b"\\",
+        b"\\\\\\",
+        b"a",
+        b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        b" ",
+        b"\n",
+        b"\x1e",
+        b"\"k{]\":",
+        b"\"\\\"\"",
+    ];
+
+    fn stream() -> impl Strategy<Value = Vec<u8>> {
+        let token = prop::sample::select(TOKENS);
+        prop::collection::vec(token, 0..200).prop_map(|t| {
+            let mut v = b"{".to_vec();
+            for x in t {
+                v.extend_from_slice(x);
+            }
+            v
+        })
+    }
+
+    proptest! {
+        // Miri runs the paths through `simd`'s tests; proptest's case files need a file system.
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Every path gives the splitter's reference results (the same messages, ranges,
+        /// partial pieces, errors and end) however the stream is cut, with a small cap or the
+        /// default one.
+        #[test]
+        #[cfg_attr(miri, ignore)]
+        fn every_path_splits_alike(
+            input in stream(),
+            cap in prop_oneof![1usize..300, Just(DEFAULT_MAX_MESSAGE)],
+            mut cuts in prop::collection::vec(0usize..2000, 0..6),
+        ) {
+            cuts.sort_unstable();
+            let (paths, n) = simd::available();
+            let want = outcomes(Path::Swar, &input, cap, &cuts);
+            for &p in &paths[1..n] {
+                prop_assert_eq!(&outcomes(p, &input, cap, &cuts), &want, "{:?}", p);
+            }
+        }
+    }
 
     #[test]
     fn scan_reports_ranges() {

@@ -331,11 +331,9 @@ fn json_blocks(
     let mut at = 0usize;
     let mut esc = u64::from(n.escape);
     let mut in_str = 0u64.wrapping_sub(u64::from(n.in_string));
-    let mut blocks = s.chunks_exact(64);
-    for block in &mut blocks {
-        let Ok(block) = <&[u8; 64]>::try_from(block) else {
-            break;
-        };
+    let mut rest = s;
+    while let Some((block, next)) = rest.split_first_chunk::<64>() {
+        rest = next;
         let m = classify(block);
         let mut esc_next = 0;
         let quote = if m.backslash | esc == 0 {
@@ -373,7 +371,7 @@ fn json_blocks(
     }
     n.in_string = in_str != 0;
     n.escape = esc != 0;
-    Ok(n.scan(blocks.remainder())?.map(|k| at + k))
+    Ok(n.scan(rest)?.map(|k| at + k))
 }
 
 /// The masks of a block byte by byte: what every `classify` must equal, and the path that
@@ -963,7 +961,12 @@ mod tests {
                 if w.is_err() {
                     return ends;
                 }
-                assert_eq!(got, want, "{name}: state on {:?}", String::from_utf8_lossy(s));
+                assert_eq!(
+                    got,
+                    want,
+                    "{name}: state on {:?}",
+                    String::from_utf8_lossy(s)
+                );
                 match w {
                     Ok(Some(k)) if k < piece.len() => {
                         ends += 1;
@@ -988,11 +991,14 @@ mod tests {
         let scans = json_scans();
         let max = if cfg!(miri) { 70 } else { 140 };
         for pre in 0..max {
-            if cfg!(miri) && pre % 16 > 2 && pre % 16 < 14 {
+            if cfg!(miri) && pre % 16 > 1 && pre % 16 < 15 {
                 continue;
             }
             for run in 0..=6 {
                 for next in [b'"', b'x', b'}', b'\\'] {
+                    if cfg!(miri) && (run > 3 || next == b'}') {
+                        continue;
+                    }
                     let mut s = b"{\"a\":\"".to_vec();
                     s.resize(s.len() + pre, b'x');
                     s.resize(s.len() + run, b'\\');
@@ -1112,9 +1118,17 @@ mod tests {
     #[test]
     fn json_random_messages() {
         fn value(rng: &mut Rng, depth: usize, out: &mut Vec<u8>) {
-            match if depth > 6 { 2 + rng.below(2) } else { rng.below(4) } {
+            match if depth > 6 {
+                2 + rng.below(2)
+            } else {
+                rng.below(4)
+            } {
                 0 | 1 => {
-                    let (open, close) = if rng.below(2) == 0 { (b'{', b'}') } else { (b'[', b']') };
+                    let (open, close) = if rng.below(2) == 0 {
+                        (b'{', b'}')
+                    } else {
+                        (b'[', b']')
+                    };
                     out.push(open);
                     for k in 0..rng.below(5) {
                         if k > 0 {
@@ -1192,5 +1206,4 @@ mod tests {
             }
         }
     }
-
 }
