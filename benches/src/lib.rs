@@ -266,36 +266,6 @@ fn serve(mut conn: UnixStream, response: &[u8], served: &AtomicUsize) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixtures_have_the_announced_shapes() {
-        assert_eq!(dechunk(&chunked_body(1000, 64)).len(), 1000);
-        assert_eq!(stdcopy_stream(100, 16).len(), 100 + 7 * 8);
-        let head = large_head();
-        assert_eq!(head.len(), 814, "update the doc of large_head");
-        assert!(head.ends_with(b"\r\n\r\n"));
-        let version = wire("version_v141");
-        let (h, b) = split_head(&version);
-        assert!(h.ends_with(b"\r\n\r\n") && b.len() == 792);
-    }
-
-    #[test]
-    fn ping_server_answers_each_head() {
-        let server = PingServer::start();
-        let mut s = UnixStream::connect(server.path()).unwrap();
-        let req = b"GET /v1.41/_ping HTTP/1.1\r\nHost: x\r\n\r\n";
-        s.write_all(&[&req[..], &req[..]].concat()).unwrap();
-        let want = wire("ping_get_v141");
-        let mut got = vec![0u8; want.len() * 2];
-        s.read_exact(&mut got).unwrap();
-        assert_eq!(&got[..want.len()], &want[..]);
-        assert_eq!(server.served(), 2);
-    }
-}
-
 /// A JSON stream of `total` bytes in messages of exactly `size` bytes each (`size` ≥ 64), each
 /// followed by `\n`: an object holding the real events of `events` (a dechunked events
 /// backlog) in an array, as many as fit, then a `"stream"` string of build-log text with the
@@ -349,4 +319,34 @@ pub fn json_messages(events: &[u8], total: usize, size: usize) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixtures_have_the_announced_shapes() {
+        assert_eq!(dechunk(&chunked_body(1000, 64)).len(), 1000);
+        assert_eq!(stdcopy_stream(100, 16).len(), 100 + 7 * 8);
+        let head = large_head();
+        assert_eq!(head.len(), 814, "update the doc of large_head");
+        assert!(head.ends_with(b"\r\n\r\n"));
+        let version = wire("version_v141");
+        let (h, b) = split_head(&version);
+        assert!(h.ends_with(b"\r\n\r\n") && b.len() == 792);
+    }
+
+    #[test]
+    fn ping_server_answers_each_head() {
+        let server = PingServer::start();
+        let mut s = UnixStream::connect(server.path()).unwrap();
+        let req = b"GET /v1.41/_ping HTTP/1.1\r\nHost: x\r\n\r\n";
+        s.write_all(&[&req[..], &req[..]].concat()).unwrap();
+        let want = wire("ping_get_v141");
+        let mut got = vec![0u8; want.len() * 2];
+        s.read_exact(&mut got).unwrap();
+        assert_eq!(&got[..want.len()], &want[..]);
+        assert_eq!(server.served(), 2);
+    }
 }

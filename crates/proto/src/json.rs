@@ -102,7 +102,6 @@ pub struct JsonSplitter {
     nest: Nesting,
     /// Bytes of the current message seen so far.
     len: usize,
-    failed: Option<PeerError>,
 }
 
 /// What a scan carries from one byte of a message to the next: the bracket stack and the
@@ -117,6 +116,9 @@ pub(crate) struct Nesting {
     pub(crate) in_string: bool,
     /// Inside a string, right after an unescaped backslash: the next byte is escaped.
     pub(crate) escape: bool,
+    /// The error the splitter is poisoned with. Not used by the scans: kept here, in what
+    /// would be this struct's padding, so that the splitter stays 32 bytes.
+    failed: Option<PeerError>,
 }
 
 impl Nesting {
@@ -127,6 +129,7 @@ impl Nesting {
             depth: 0,
             in_string: false,
             escape: false,
+            failed: None,
         }
     }
 
@@ -227,7 +230,6 @@ impl JsonSplitter {
             max_message,
             nest: Nesting::new(),
             len: 0,
-            failed: None,
         }
     }
 
@@ -262,13 +264,13 @@ impl JsonSplitter {
         input: &[u8],
         f: impl FnOnce(&mut Nesting, &[u8]) -> Result<Option<usize>, PeerError>,
     ) -> Result<Scan, Error> {
-        if let Some(e) = self.failed {
+        if let Some(e) = self.nest.failed {
             return Err(Error::Peer(e));
         }
         match self.scan_inner(input, f) {
             Ok(s) => Ok(s),
             Err(e) => {
-                self.failed = Some(e);
+                self.nest.failed = Some(e);
                 Err(Error::Peer(e))
             }
         }
@@ -281,12 +283,12 @@ impl JsonSplitter {
     /// [`PeerError::TruncatedJson`] when the stream stopped inside a message (this poisons the
     /// splitter), or the error the splitter is poisoned with.
     pub fn finish(&mut self) -> Result<(), Error> {
-        if let Some(e) = self.failed {
+        if let Some(e) = self.nest.failed {
             return Err(Error::Peer(e));
         }
         if self.nest.depth > 0 {
             let e = PeerError::TruncatedJson;
-            self.failed = Some(e);
+            self.nest.failed = Some(e);
             return Err(Error::Peer(e));
         }
         Ok(())
@@ -423,7 +425,7 @@ impl<'b> JsonStream<'b> {
             }
             None => {
                 let e = PeerError::JsonMessageTooLarge;
-                self.splitter.failed = Some(e);
+                self.splitter.nest.failed = Some(e);
                 Err(Error::Peer(e))
             }
         }
