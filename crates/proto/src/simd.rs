@@ -327,6 +327,7 @@ fn json_blocks(
     n: &mut Nesting,
     s: &[u8],
     classify: impl Fn(&[u8; 64]) -> JsonMasks,
+    prefix_xor: impl Fn(u64) -> u64,
 ) -> Result<Option<usize>, PeerError> {
     let mut at = 0usize;
     let mut esc = u64::from(n.escape);
@@ -423,7 +424,7 @@ const NIBBLE_HI: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0
 mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{json_blocks, JsonMasks, NIBBLE_HI, NIBBLE_LO};
+    use super::{json_blocks, prefix_xor, JsonMasks, NIBBLE_HI, NIBBLE_LO};
     use crate::chars;
     use crate::json::Nesting;
     use crate::PeerError;
@@ -695,14 +696,45 @@ mod x86 {
     /// The CPU has AVX2.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn json_avx2(n: &mut Nesting, s: &[u8]) -> Result<Option<usize>, PeerError> {
-        json_blocks(n, s, |b| json_classify_avx2(b))
+        if has_pclmulqdq() {
+            // SAFETY: the CPU has AVX2 (this function's contract) and PCLMULQDQ (just checked).
+            unsafe { json_avx2_clmul(n, s) }
+        } else {
+            json_blocks(n, s, |b| json_classify_avx2(b), prefix_xor)
+        }
+    }
+
+    /// `json_avx2` with the prefix XOR as one carry-less multiply by all ones (bit `i` of the
+    /// product is the XOR of bits `0..=i`): 3 instructions instead of 12.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and PCLMULQDQ.
+    #[target_feature(enable = "avx2,pclmulqdq")]
+    unsafe fn json_avx2_clmul(n: &mut Nesting, s: &[u8]) -> Result<Option<usize>, PeerError> {
+        json_blocks(n, s, |b| json_classify_avx2(b), |x| prefix_xor_clmul(x))
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2,pclmulqdq")]
+    fn prefix_xor_clmul(x: u64) -> u64 {
+        let p = _mm_clmulepi64_si128::<0>(_mm_cvtsi64_si128(x as i64), _mm_set1_epi8(-1));
+        _mm_cvtsi128_si64(p) as u64
+    }
+
+    #[cfg(feature = "std")]
+    fn has_pclmulqdq() -> bool {
+        std::is_x86_feature_detected!("pclmulqdq")
+    }
+    #[cfg(not(feature = "std"))]
+    fn has_pclmulqdq() -> bool {
+        cfg!(target_feature = "pclmulqdq")
     }
 
     /// # Safety
     /// The CPU has SSE2 (always true on x86-64).
     #[target_feature(enable = "sse2")]
     pub(super) unsafe fn json_sse2(n: &mut Nesting, s: &[u8]) -> Result<Option<usize>, PeerError> {
-        json_blocks(n, s, |b| json_classify_sse2(b))
+        json_blocks(n, s, |b| json_classify_sse2(b), prefix_xor)
     }
 }
 
@@ -710,7 +742,7 @@ mod x86 {
 mod neon {
     use core::arch::aarch64::*;
 
-    use super::{json_blocks, JsonMasks, NIBBLE_HI, NIBBLE_LO};
+    use super::{json_blocks, prefix_xor, JsonMasks, NIBBLE_HI, NIBBLE_LO};
     use crate::chars;
     use crate::json::Nesting;
     use crate::PeerError;
@@ -824,7 +856,7 @@ mod neon {
 
     #[target_feature(enable = "neon")]
     pub(super) fn json(n: &mut Nesting, s: &[u8]) -> Result<Option<usize>, PeerError> {
-        json_blocks(n, s, |b| json_classify(b))
+        json_blocks(n, s, |b| json_classify(b), prefix_xor)
     }
 }
 
@@ -938,7 +970,7 @@ mod tests {
             .collect();
         out.push((
             "blocks/bytes".into(),
-            Box::new(|n: &mut Nesting, s: &[u8]| json_blocks(n, s, classify_bytes)),
+            Box::new(|n: &mut Nesting, s: &[u8]| json_blocks(n, s, classify_bytes, prefix_xor)),
         ));
         out
     }
