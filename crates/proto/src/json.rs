@@ -329,8 +329,8 @@ impl JsonSplitter {
         let limit = input.len().min(start.saturating_add(room));
         let region = input.get(start..limit).unwrap_or(&[]);
         if let Some(n) = f(&mut self.nest, region)? {
-            // `n <= region.len() <= room`, so neither sum overflows.
-            self.len += n;
+            // `n <= region.len()`, so the sum is at most `input.len()`. (`len` needs no update:
+            // the next message starts it again.)
             let end = start + n;
             return Ok(Scan {
                 consumed: end,
