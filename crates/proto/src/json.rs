@@ -6,6 +6,8 @@
 //! [`JsonSplitter`] finds message boundaries from the JSON itself: it tracks bracket nesting and
 //! strings (with their escapes), and a message ends when its outermost `}` or `]` closes. It builds
 //! no DOM and validates no more than that framing; hand each message to a real JSON parser.
+//! On x86-64 and aarch64 a message is read 64 bytes at a time (bitmasks of quotes, backslashes
+//! and brackets, see `simd.rs`); elsewhere byte by byte; both give the same results.
 //!
 //! The same splitter reads every JSON stream media type an engine sends: `application/json`
 //! (dockerd up to API 1.51), `application/jsonl` and `application/x-ndjson` (one message per
