@@ -300,6 +300,10 @@ fn escaped(backslash: u64, carry: &mut u64) -> u64 {
 }
 
 /// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
+#[cfg_attr(
+    not(any(test, target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 #[inline(always)]
 fn prefix_xor(mut x: u64) -> u64 {
     x ^= x << 1;
