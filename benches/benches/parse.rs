@@ -14,7 +14,9 @@ use std::ffi::c_char;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use docksock_benches::{chunked_body, dechunk, large_head, split_head, stdcopy_stream, wire};
+use docksock_benches::{
+    chunked_body, dechunk, json_messages, large_head, split_head, stdcopy_stream, wire,
+};
 use docksock_proto::json::JsonSplitter;
 use docksock_proto::stdcopy::{Demuxer, Frame, Mode};
 use docksock_proto::{ChunkedDecoder, ChunkedEvent, Event, Limits, ResponseDecoder};
@@ -271,6 +273,8 @@ fn streams(c: &mut Criterion) {
     let events = dechunk(split_head(&events).1);
     assert!(demux(&logs) > 0 && demux(&synthetic) == MIB);
     assert!(split_json(&events) > 50);
+    let big = json_messages(&events, MIB, 16 * 1024);
+    assert_eq!(split_json(&big), MIB / (16 * 1024));
 
     let mut g = c.benchmark_group("stdcopy");
     g.throughput(Throughput::Bytes(logs.len() as u64));
@@ -285,6 +289,10 @@ fn streams(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(events.len() as u64));
     g.bench_function("events_since_until", |b| {
         b.iter(|| split_json(black_box(&events)))
+    });
+    g.throughput(Throughput::Bytes(big.len() as u64));
+    g.bench_function("1MiB_in_16KiB_messages", |b| {
+        b.iter(|| split_json(black_box(&big)))
     });
     g.finish();
 }

@@ -9,10 +9,12 @@
 //!
 //! Workloads (10,000 heads or 20 MiB of chunks each): `head`, `head_fields` (every field read
 //! back), `head20`, `head20_fields` (the 20-field head), `httparse_head`, `pico_head`,
-//! `pico_head20`, `chunked64`, `pico_chunked64`; and 1,000 keep-alive `GET /_ping` round trips
+//! `pico_head20`, `chunked64`, `pico_chunked64`; 1,000 keep-alive `GET /_ping` round trips
 //! against the in-process server: `e2e_docksock` (`Client::ping()`), `e2e_request`
 //! (`Client::request()` + `Response::bytes()`), `e2e_hand` (write, read 289 bytes),
-//! `e2e_hand_httparse` (the hand-written loop of the `e2e` bench: parsed with httparse).
+//! `e2e_hand_httparse` (the hand-written loop of the `e2e` bench: parsed with httparse); and
+//! `json_events` (the events backlog, 36 KB, split 1,000 times) and `json16k` (1 MiB of 16 KiB
+//! messages, split 32 times), both through `JsonSplitter::scan`.
 //!
 //! ```text
 //! strace -f -c target/release/examples/profile e2e_docksock|e2e_hand   # syscalls per ping
@@ -22,7 +24,8 @@
 
 use std::hint::black_box;
 
-use docksock_benches::{chunked_body, large_head, split_head, wire};
+use docksock_benches::{chunked_body, dechunk, json_messages, large_head, split_head, wire};
+use docksock_proto::json::JsonSplitter;
 use docksock_proto::{ChunkedDecoder, ChunkedEvent, Event, Limits, ResponseDecoder};
 use picohttpparser_sys::{phr_chunked_decoder, phr_decode_chunked, phr_header, phr_parse_response};
 
@@ -152,6 +155,27 @@ fn main() {
                         len += s.read(&mut buf[len..]).expect("read");
                     }
                     n += len;
+                }
+            }
+        }
+        "json_events" | "json16k" => {
+            let events = wire("events_badfilter");
+            let events = dechunk(split_head(&events).1);
+            let (input, rounds) = if what == "json16k" {
+                (json_messages(&events, 1 << 20, 16 * 1024), 32)
+            } else {
+                (events, 1000)
+            };
+            println!("{what}: {} bytes x {rounds}", input.len());
+            for _ in 0..rounds {
+                let mut s = JsonSplitter::default();
+                let mut rest = black_box(&input[..]);
+                while !rest.is_empty() {
+                    let scan = s.scan(rest).expect("valid stream");
+                    if let Some(m) = scan.message {
+                        n += black_box(&rest[m]).len();
+                    }
+                    rest = &rest[scan.consumed..];
                 }
             }
         }

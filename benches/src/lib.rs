@@ -266,6 +266,61 @@ fn serve(mut conn: UnixStream, response: &[u8], served: &AtomicUsize) {
     }
 }
 
+/// A JSON stream of `total` bytes in messages of exactly `size` bytes each (`size` ≥ 64), each
+/// followed by `\n`: an object holding the real events of `events` (a dechunked events
+/// backlog) in an array, as many as fit, then a `"stream"` string of build-log text with the
+/// escapes a log line carries (`\"`, `\\`, `\n`, `\t`) that pads it to `size`. Dense in quotes
+/// and brackets, like the engine's messages, not a run of plain bytes.
+///
+/// # Panics
+///
+/// When `size` is under 64 or `events` holds no message.
+pub fn json_messages(events: &[u8], total: usize, size: usize) -> Vec<u8> {
+    assert!(size >= 64);
+    let items: Vec<&[u8]> = events
+        .split(|&b| b == b'\n')
+        .map(|l| l.trim_ascii())
+        .filter(|l| l.first() == Some(&b'{'))
+        .collect();
+    assert!(!items.is_empty(), "no events");
+    let text: &[u8] = br#"Step 3/7 : RUN make -C src \"all\" && echo done\\n\tok \u00e9 "#;
+    let mut out = Vec::with_capacity(total + total / size + 1);
+    let mut k = 0;
+    while out.len() < total {
+        let mut m = b"{\"events\":[".to_vec();
+        let tail = b"],\"stream\":\"\"}".len();
+        loop {
+            let e = items[k % items.len()];
+            let sep = usize::from(m.len() > 11);
+            if m.len() + sep + e.len() + tail > size {
+                break;
+            }
+            if sep == 1 {
+                m.push(b',');
+            }
+            m.extend_from_slice(e);
+            k += 1;
+        }
+        m.extend_from_slice(b"],\"stream\":\"");
+        let mut t = 0;
+        while m.len() + 2 < size {
+            // The last bytes are spaces, so that no escape is cut short.
+            let c = if m.len() + 8 > size {
+                b' '
+            } else {
+                text[t % text.len()]
+            };
+            m.push(c);
+            t += 1;
+        }
+        m.extend_from_slice(b"\"}");
+        assert_eq!(m.len(), size);
+        out.extend_from_slice(&m);
+        out.push(b'\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
