@@ -42,8 +42,13 @@ pub(crate) use socket::is_timeout_error;
 pub(crate) use ssh::SshStream;
 pub(crate) use transport::{bracket, connect_tcp, Stream, WriteFailure, WriteHalf};
 
-/// Bytes asked for per read, and the initial buffer size.
+/// Bytes asked for per read once an answer streams: the read buffer grows to this size the
+/// first time one read fills it.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
+
+/// The read buffer a connection starts with: the short answers of most requests fit, and a
+/// short-lived client does not zero (and fault in) 64 KiB it never uses.
+const FIRST_READ_BUF: usize = 8 * 1024;
 
 /// The socket path, shared by every connection for error messages.
 pub(crate) type SharedPath = Arc<Path>;
@@ -204,7 +209,7 @@ impl Conn {
         exchange.set_read_paused(true, Duration::ZERO);
         Conn(Box::new(State {
             stream,
-            buf: vec![0; READ_CHUNK],
+            buf: vec![0; FIRST_READ_BUF],
             pos: 0,
             end: 0,
             pending: (0, 0),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-use super::{ReadSide, SocketTimeout, State};
+use super::{ReadSide, SocketTimeout, State, READ_CHUNK};
 
 /// How far below the wanted socket timeout the current one may be and still be used as is
 /// (see [`keep_timeout`]).
@@ -122,6 +122,14 @@ impl State {
         Ok(())
     }
 
+    /// After a read that filled the buffer (more is on its way: a body that streams), reads
+    /// go on in full `READ_CHUNK` pieces.
+    fn grow_when_filled(&mut self) {
+        if self.end == self.buf.len() && self.buf.len() < READ_CHUNK {
+            self.buf.resize(READ_CHUNK, 0);
+        }
+    }
+
     /// Reads more bytes (at least one, or the end of the stream), waiting until the
     /// exchange's earliest deadline at most. A read error ends the read side (the bytes
     /// received before are still decoded, then the exchange decides).
@@ -155,6 +163,7 @@ impl State {
                 }
                 Ok(n) => {
                     self.end += n;
+                    self.grow_when_filled();
                     let now = self.clock();
                     self.exchange.handle_read(n, now);
                     return Ok(());
@@ -189,6 +198,7 @@ impl State {
             }
             Ok(n) => {
                 self.end += n;
+                self.grow_when_filled();
                 let now = self.clock();
                 self.exchange.handle_read(n, now);
                 Ok(true)
