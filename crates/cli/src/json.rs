@@ -308,7 +308,14 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String, String> {
         self.i += 1; // the opening quote
-        let mut out = Vec::new();
+                     // Most strings have no escape: one search for the closing quote, one allocation.
+        let rest = self.b.get(self.i..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')
+            .unwrap_or(rest.len());
+        let mut out = rest[..run].to_vec();
+        self.i += run;
         loop {
             let Some(&c) = self.b.get(self.i) else {
                 return Err(self.err("unterminated string"));
@@ -397,6 +404,14 @@ mod tests {
     fn unicode_escapes_and_errors() {
         let v = Json::parse(br#""\u00e9\ud83d\ude00\n""#).unwrap();
         assert_eq!(v, Json::Str("é😀\n".into()));
+        // A run before, between and after escapes; an escaped quote does not end the string.
+        let v = Json::parse(r#"["plain","ab\"cd\\ef","é\tx",""]"#.as_bytes()).unwrap();
+        assert_eq!(v.items()[0], Json::Str("plain".into()));
+        assert_eq!(v.items()[1], Json::Str("ab\"cd\\ef".into()));
+        assert_eq!(v.items()[2], Json::Str("é\tx".into()));
+        assert_eq!(v.items()[3], Json::Str(String::new()));
+        assert!(Json::parse(b"\"abc").is_err());
+        assert!(Json::parse(b"\"ab\xff\"").is_err());
         assert!(Json::parse(b"[1,").is_err());
         assert!(Json::parse(b"{\"a\" 1}").is_err());
         assert!(Json::parse(b"1 2").is_err());

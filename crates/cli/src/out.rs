@@ -39,8 +39,9 @@ pub(crate) fn err_line(text: &str) {
 
 /// How a list is printed.
 pub(crate) enum Format {
-    /// Rows through the template, aligned, with a header.
-    Table(Template, Template),
+    /// Rows through the template, aligned, with a header (the same template run on the
+    /// column titles).
+    Table(Template),
     /// One JSON object a line.
     Json,
     /// Each row through the template, one a line.
@@ -67,10 +68,8 @@ pub(crate) fn format(
     };
     match f.strip_prefix("table") {
         Some(rest) => {
-            let row = parse(rest.trim_start())?;
-            let head = parse(rest.trim_start())?;
             let _ = headers;
-            Ok(Format::Table(row, head))
+            Ok(Format::Table(parse(rest.trim_start())?))
         }
         None => Ok(Format::Plain(parse(f)?)),
     }
@@ -108,14 +107,14 @@ pub(crate) fn rows(
             }
             print(&text)
         }
-        Format::Table(t, head) => {
+        Format::Table(t) => {
             let header_row = Json::Obj(
                 headers
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), Json::Str((*v).to_owned())))
                     .collect(),
             );
-            let mut text = exec(head, &header_row)?;
+            let mut text = exec(t, &header_row)?;
             text.push('\n');
             for r in rows {
                 text.push_str(&exec(t, r)?);
