@@ -11,7 +11,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -22,8 +22,6 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 
-const REQUEST: &[u8] = b"GET /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n";
-
 /// The floor: write the request, read until the head and `Content-Length` body are in.
 struct HandWritten {
     stream: UnixStream,
@@ -32,29 +30,7 @@ struct HandWritten {
 
 impl HandWritten {
     fn round_trip(&mut self) -> usize {
-        self.stream.write_all(REQUEST).expect("write");
-        let mut len = 0;
-        loop {
-            let n = self.stream.read(&mut self.buf[len..]).expect("read");
-            assert!(n > 0, "server closed");
-            len += n;
-            let mut headers = [httparse::EMPTY_HEADER; 16];
-            let mut resp = httparse::Response::new(&mut headers);
-            if let httparse::Status::Complete(head) = resp.parse(&self.buf[..len]).expect("parse") {
-                let cl: usize = resp
-                    .headers
-                    .iter()
-                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                    .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
-                    .expect("content-length");
-                while len < head + cl {
-                    let n = self.stream.read(&mut self.buf[len..]).expect("read body");
-                    assert!(n > 0, "server closed");
-                    len += n;
-                }
-                return black_box(&self.buf[head..head + cl]).len();
-            }
-        }
+        docksock_benches::hand_round_trip(&mut self.stream, &mut self.buf)
     }
 }
 

@@ -12,7 +12,6 @@
 //! Prints the median time per round trip of each, and the medians of the per-round ratios.
 
 use std::hint::black_box;
-use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
@@ -20,34 +19,6 @@ use docksock::{ApiVersion, Body, Client};
 use docksock_benches::PingServer;
 
 const BATCH: u32 = 200;
-
-fn hand(stream: &mut UnixStream, buf: &mut [u8]) -> usize {
-    stream
-        .write_all(b"GET /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n")
-        .expect("write");
-    let mut len = 0;
-    loop {
-        let n = stream.read(&mut buf[len..]).expect("read");
-        assert!(n > 0, "server closed");
-        len += n;
-        let mut headers = [httparse::EMPTY_HEADER; 16];
-        let mut resp = httparse::Response::new(&mut headers);
-        if let httparse::Status::Complete(head) = resp.parse(&buf[..len]).expect("parse") {
-            let cl: usize = resp
-                .headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
-                .expect("content-length");
-            while len < head + cl {
-                let n = stream.read(&mut buf[len..]).expect("read body");
-                assert!(n > 0, "server closed");
-                len += n;
-            }
-            return black_box(&buf[head..head + cl]).len();
-        }
-    }
-}
 
 /// Nanoseconds per call of `f`, over one batch.
 fn per_call(mut f: impl FnMut()) -> f64 {
@@ -77,7 +48,7 @@ fn main() {
     let (mut hands, mut pings, mut requests) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..=rounds {
         let h = per_call(|| {
-            hand(&mut stream, &mut buf);
+            docksock_benches::hand_round_trip(&mut stream, &mut buf);
         });
         let p = per_call(|| {
             black_box(client.ping().expect("ping"));

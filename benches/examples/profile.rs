@@ -187,36 +187,11 @@ fn main() {
 /// The hand-written loop of the `e2e` bench (write, read, parse with httparse until the head
 /// and the `Content-Length` body are in), 1,000 times; returns the body bytes seen.
 fn hand_httparse(path: &std::path::Path) -> usize {
-    use std::io::{Read, Write};
     let mut s = std::os::unix::net::UnixStream::connect(path).expect("connect");
     let mut buf = vec![0u8; 4096];
     let mut total = 0;
     for _ in 0..1000 {
-        s.write_all(b"GET /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n")
-            .expect("write");
-        let mut len = 0;
-        loop {
-            let n = s.read(&mut buf[len..]).expect("read");
-            assert!(n > 0, "server closed");
-            len += n;
-            let mut headers = [httparse::EMPTY_HEADER; 16];
-            let mut resp = httparse::Response::new(&mut headers);
-            if let httparse::Status::Complete(head) = resp.parse(&buf[..len]).expect("parse") {
-                let cl: usize = resp
-                    .headers
-                    .iter()
-                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                    .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
-                    .expect("content-length");
-                while len < head + cl {
-                    let n = s.read(&mut buf[len..]).expect("read body");
-                    assert!(n > 0, "server closed");
-                    len += n;
-                }
-                total += black_box(&buf[head..head + cl]).len();
-                break;
-            }
-        }
+        total += docksock_benches::hand_round_trip(&mut s, &mut buf);
     }
     total
 }

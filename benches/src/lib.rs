@@ -1,7 +1,8 @@
 //! Fixtures shared by the benchmarks (`benches/*.rs`) and the allocation test
 //! (`tests/alloc.rs`): real dockerd recordings from `tests/wire/`, synthetic bodies of a given
-//! shape, and [`PingServer`], a Unix-socket server that replays dockerd's exact `/_ping`
-//! answer to every request it reads.
+//! shape, [`PingServer`], a Unix-socket server that replays dockerd's exact `/_ping` answer to
+//! every request it reads, and [`hand_round_trip`], the hand-written client loop the
+//! round-trip figures are compared with.
 //!
 //! See `BENCHMARKS.md` at the repository root for the figures and how to reproduce them.
 
@@ -319,6 +320,42 @@ pub fn json_messages(events: &[u8], total: usize, size: usize) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+/// The hand-written floor of a keep-alive round trip, shared by the `e2e` bench and the
+/// `profile`/`e2e_ratio` examples: writes `GET /v1.41/_ping`, reads into `buf` until httparse
+/// has the head and the `Content-Length` body is in, and returns the body's length.
+///
+/// # Panics
+///
+/// On an I/O error, a closed connection, a head httparse refuses or one without
+/// `Content-Length` (a bench fixture: the server is [`PingServer`]).
+pub fn hand_round_trip(stream: &mut UnixStream, buf: &mut [u8]) -> usize {
+    stream
+        .write_all(b"GET /v1.41/_ping HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n")
+        .expect("write");
+    let mut len = 0;
+    loop {
+        let n = stream.read(&mut buf[len..]).expect("read");
+        assert!(n > 0, "server closed");
+        len += n;
+        let mut headers = [httparse::EMPTY_HEADER; 16];
+        let mut resp = httparse::Response::new(&mut headers);
+        if let httparse::Status::Complete(head) = resp.parse(&buf[..len]).expect("parse") {
+            let cl: usize = resp
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
+                .expect("content-length");
+            while len < head + cl {
+                let n = stream.read(&mut buf[len..]).expect("read body");
+                assert!(n > 0, "server closed");
+                len += n;
+            }
+            return std::hint::black_box(&buf[head..head + cl]).len();
+        }
+    }
 }
 
 #[cfg(test)]
